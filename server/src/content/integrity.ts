@@ -49,7 +49,7 @@ export function checkIntegrity(pack: ContentPack): ContentProblem[] {
       problems.push({ file: 'people.json', path: `/${i}/pronunciation`, message: `unknown lexicon entry "${p.pronunciation}"` });
     }
     p.roles.forEach((role, r) => {
-      if (role.kind === 'cast' && !characters.has(role.character)) {
+      if (role.kind === 'cast' && role.character !== undefined && !characters.has(role.character)) {
         problems.push({ file: 'people.json', path: `/${i}/roles/${r}/character`, message: `unknown character "${role.character}"` });
       }
     });

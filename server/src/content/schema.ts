@@ -67,7 +67,7 @@ export const CharacterSchema = Type.Object(
 
 export const RoleSchema = Type.Union([
   Type.Object(
-    { kind: Type.Literal('cast'), character: Id, note: Type.Optional(Text) },
+    { kind: Type.Literal('cast'), character: Type.Optional(Id), note: Type.Optional(Text) },
     { additionalProperties: false },
   ),
   Type.Object({ kind: Type.Literal('crew'), job: Text }, { additionalProperties: false }),
@@ -120,8 +120,9 @@ export const ConflictSchema = Type.Object(
     subject: Text,
     resolved: Text,
     reason: Text,
+    // One variant is enough when every source errs and the resolved value corrects them all.
     variants: Type.Array(Type.Object({ value: Text, sources: SourceIds }, { additionalProperties: false }), {
-      minItems: 2,
+      minItems: 1,
     }),
     facts: Type.Array(Id, { uniqueItems: true }),
     people: Type.Optional(Type.Array(Id, { uniqueItems: true })),

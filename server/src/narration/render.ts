@@ -23,23 +23,35 @@ function speakCanonical(out: SsmlBuilder, part: SpokenPart): void {
   out.voice({ lang: part.entry.lang }, (v) => v.phoneme(part.entry.ipa, part.text));
 }
 
-function speakEspeak(out: SsmlBuilder, part: SpokenPart): void {
-  if (part.kind === 'text') {
-    out.text(part.text);
-    return;
+/**
+ * eSpeak NG ignores <phoneme>, and a voice switch leaves it in the other language:
+ * an English respelling is what it says best. It also reads a full stop that
+ * follows an element as "dot", so punctuation after a name moves inside the `sub`.
+ */
+function speakEspeakParts(out: SsmlBuilder, parts: readonly SpokenPart[]): void {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.kind === 'text') {
+      out.text(part.text);
+      continue;
+    }
+    const next = parts[i + 1];
+    const punctuation = next?.kind === 'text' ? (/^[.,;:!?]+/.exec(next.text)?.[0] ?? '') : '';
+    const alias = (part.possessive ? `${part.entry.respelling}s` : part.entry.respelling) + punctuation;
+    out.sub(alias, part.text + punctuation);
+    if (punctuation !== '' && next?.kind === 'text') {
+      out.text(next.text.slice(punctuation.length));
+      i++;
+    }
   }
-  // eSpeak NG ignores <phoneme>, and a voice switch leaves it in the other language:
-  // an English respelling is what it says best.
-  const alias = part.possessive ? `${part.entry.respelling}s` : part.entry.respelling;
-  out.sub(alias, part.text);
 }
 
 function sentenceSsml(out: SsmlBuilder, sentence: NarrationSentence, profile: 'canonical' | 'espeak', lang: string): void {
-  const speak = profile === 'canonical' ? speakCanonical : speakEspeak;
   out.sentence(
     (s) => {
       s.mark(sentence.id);
-      for (const part of sentence.parts) speak(s, part);
+      if (profile === 'espeak') speakEspeakParts(s, sentence.parts);
+      else for (const part of sentence.parts) speakCanonical(s, part);
     },
     // eSpeak NG stays in a language after any switch unless every sentence names its own.
     profile === 'espeak' ? { lang } : {},

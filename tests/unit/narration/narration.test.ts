@@ -91,3 +91,11 @@ describe('rendered documents', () => {
     }
   });
 });
+
+test('in the eSpeak profile, punctuation after a name goes inside the sub, where eSpeak does not read it as "dot"', () => {
+  const narration = narrateEpisode(
+    { ...pack, facts: pack.facts.map((f) => (f.id === 'crew-director' ? { ...f, text: 'Bo Renn works with Ysolde Kerbrat.' } : f)) },
+    pack.episodes[0]!,
+  );
+  expect(renderSsml(narration, 'espeak')).toContain(`<sub alias='ee zold kehr brah.'>Ysolde Kerbrat.</sub></s>`);
+});

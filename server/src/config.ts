@@ -1,0 +1,81 @@
+/**
+ * Settings from command-line flags and the environment (flags win).
+ * Paths default to places inside the project, so `npm start` needs nothing set.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+/** The project's root folder, whether running from server/src or from dist/server. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface Settings {
+  readonly host: string;
+  readonly port: number;
+  readonly contentDir: string;
+  readonly cacheDir: string;
+  readonly logLevel: string;
+}
+
+export const HELP = `Usage: npm start -- [options]
+
+Serves the audio companion and its player.
+
+Options (environment variable in brackets):
+  --host HOST        address to listen on [HOST] (default 127.0.0.1)
+  --port PORT        port to listen on, 0 for any free port [PORT] (default 3000)
+  --content DIR      content pack folder [CONTENT_DIR] (default audio-scripts/content)
+  --cache DIR        render cache and generated pages [CACHE_DIR] (default .cache)
+  --log-level LEVEL  fatal, error, warn, info, debug or trace [LOG_LEVEL] (default info)
+  -h, --help         show this help
+`;
+
+/** A setting that cannot be used; the message names the flag and the value. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/**
+ * Reads settings from `argv` (without node and script) and `env`.
+ * @returns the settings, or `'help'` when help was asked for.
+ * @throws SettingsError for an unknown flag or an unusable value.
+ */
+export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        content: { type: 'string' },
+        cache: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new SettingsError((error as Error).message);
+  }
+  if (values.help === true) return 'help';
+
+  const portText = values.port ?? env.PORT ?? '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65_535) {
+    throw new SettingsError(`--port (or PORT) must be a whole number from 0 to 65535, not "${portText}"`);
+  }
+  const logLevel = values['log-level'] ?? env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.has(logLevel)) throw new SettingsError(`--log-level (or LOG_LEVEL) must be one of ${[...LOG_LEVELS].join(', ')}, not "${logLevel}"`);
+
+  return {
+    host: values.host ?? env.HOST ?? '127.0.0.1',
+    port,
+    contentDir: path.resolve(values.content ?? env.CONTENT_DIR ?? path.join(PROJECT_ROOT, 'audio-scripts', 'content')),
+    cacheDir: path.resolve(values.cache ?? env.CACHE_DIR ?? path.join(PROJECT_ROOT, '.cache')),
+    logLevel,
+  };
+}

@@ -1,0 +1,15 @@
+/** File helpers shared by the render cache and the generated site. */
+import { randomUUID } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+
+/** Writes a file so that readers see either the old file, or all of the new one. */
+export async function writeAtomic(file: string, data: Buffer | string): Promise<void> {
+  const temporary = `${file}.${randomUUID()}.tmp`;
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,38 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../server/src/app.js';
+import { createCatalog } from '../../server/src/catalog.js';
+import { loadContentPack } from '../../server/src/content/load.js';
+import { createRenditions } from '../../server/src/renditions/renditions.js';
+import { createEmbeddedEngine } from '../../server/src/speech/embedded/embedded-engine.js';
+import type { SpeechEngine } from '../../server/src/speech/engine.js';
+
+export interface TestCompanion {
+  readonly app: FastifyInstance;
+  readonly cacheDir: string;
+  readonly engine: SpeechEngine;
+  close(): Promise<void>;
+}
+
+/** The real app over a content pack, with the real embedded engine and a throw-away cache. */
+export async function startCompanion(contentDir: string, engine: SpeechEngine = createEmbeddedEngine()): Promise<TestCompanion> {
+  const cacheDir = await mkdtemp(path.join(tmpdir(), 'atl-cache-'));
+  const pack = await loadContentPack(contentDir);
+  const app = await buildApp({
+    catalog: createCatalog(pack),
+    renditions: createRenditions({ engine, cacheDir }),
+    siteDir: path.join(cacheDir, 'site'),
+  });
+  return {
+    app,
+    cacheDir,
+    engine,
+    async close() {
+      await app.close();
+      await engine.close();
+      await rm(cacheDir, { recursive: true, force: true });
+    },
+  };
+}
