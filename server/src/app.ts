@@ -13,11 +13,15 @@ import errors from './plugins/errors.js';
 import episodes from './routes/episodes.js';
 import health from './routes/health.js';
 import type { Renditions } from './renditions/renditions.js';
+import people from './routes/people.js';
+import pronounce from './routes/pronounce.js';
+import type { SpeechEngine } from './speech/engine.js';
 import { writeSite } from './site/write-site.js';
 
 export interface CompanionOptions {
   readonly catalog: Catalog;
   readonly renditions: Renditions;
+  readonly engine: SpeechEngine;
   /** Where the generated pages are written and served from. */
   readonly siteDir: string;
 }
@@ -29,7 +33,10 @@ export async function companion(app: FastifyInstance, options: CompanionOptions)
   await writeSite(options.catalog, options.siteDir);
   await app.register(errors);
   await app.register(health);
-  await app.register(episodes, { catalog: options.catalog, renditions: options.renditions });
+  const { catalog, renditions, engine } = options;
+  await app.register(episodes, { catalog, renditions, voices: await engine.voices() });
+  await app.register(people, { catalog });
+  await app.register(pronounce, { catalog, engine });
   await app.register(fastifyStatic, { root: options.siteDir, prefix: '/', index: 'index.html', redirect: true });
   await app.register(fastifyStatic, { root: ASSET_ROOTS, prefix: '/assets/', decorateReply: false, index: false });
 }
@@ -39,7 +46,11 @@ export async function buildApp(
   options: CompanionOptions,
   fastifyOptions: FastifyServerOptions = {},
 ): Promise<FastifyInstance> {
-  const app = Fastify(fastifyOptions).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({
+    // Request schemas reject unknown fields instead of silently dropping them.
+    ajv: { customOptions: { removeAdditional: false } },
+    ...fastifyOptions,
+  }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(companion, options);
   await app.ready();
   return app;

@@ -5,10 +5,18 @@
 import createError from '@fastify/error';
 
 export const EpisodeNotFound = createError<[string]>('ATL_EPISODE_NOT_FOUND', 'There is no episode with the id "%s".', 404);
-export const RangeNotSatisfiable = createError<[string, number]>(
-  'ATL_RANGE_NOT_SATISFIABLE',
-  'The range "%s" is outside the %d bytes of this file.',
-  416,
-);
+export const PersonNotFound = createError<[string]>('ATL_PERSON_NOT_FOUND', 'There is no person with the id "%s".', 404);
+export const NameNotFound = createError<[string]>('ATL_NAME_NOT_FOUND', 'The pronunciation lexicon has no name "%s".', 404);
 export const RouteNotFound = createError<[string, string]>('ATL_NOT_FOUND', 'Nothing is served at %s %s.', 404);
+export const UnknownVoice = createError<[string, string]>('ATL_INVALID_PARAMETER', 'querystring/voice "%s" is not one of the voices: %s.', 400);
+export const FormatUnavailableHere = createError<[string]>(
+  'ATL_FORMAT_UNAVAILABLE',
+  'The %s format cannot be made on this server; ask for mp3 or wav.',
+  406,
+);
+export const RenderBusyError = createError(
+  'ATL_RENDER_BUSY',
+  'Many episodes are being rendered right now. Please try again in a few seconds.',
+  503,
+);
 export const RenderFailed = createError('ATL_RENDER_FAILED', 'The audio could not be rendered. Please try again shortly.', 503);

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     onDiscard: (key, reason) => app.log.warn({ key, reason }, 'discarded a corrupt cache entry; rendering again'),
   });
   const app: FastifyInstance = await buildApp(
-    { catalog: createCatalog(pack), renditions, siteDir: path.join(settings.cacheDir, 'site') },
+    { catalog: createCatalog(pack), renditions, engine, siteDir: path.join(settings.cacheDir, 'site') },
     {
       logger: { level: settings.logLevel },
       // A slow client must not hold a socket for ever.

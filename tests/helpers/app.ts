@@ -23,6 +23,7 @@ export async function startCompanion(contentDir: string, engine: SpeechEngine = 
   const app = await buildApp({
     catalog: createCatalog(pack),
     renditions: createRenditions({ engine, cacheDir }),
+    engine,
     siteDir: path.join(cacheDir, 'site'),
   });
   return {

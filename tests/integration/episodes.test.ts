@@ -35,7 +35,7 @@ describe('the episode API', () => {
         { id: 'island', number: 1, title: 'The island' },
         { id: 'people', number: 2, title: 'The people' },
       ],
-      links: { audio: '/api/episodes/the-light/audio', ssml: '/api/episodes/the-light/ssml' },
+      links: { audio: '/api/episodes/the-light/audio', ssml: '/api/episodes/the-light/ssml', captions: '/api/episodes/the-light/captions.vtt' },
     });
   });
 
@@ -64,7 +64,7 @@ describe('the episode API', () => {
   });
 
   test('GET /api/episodes/:id/audio is real speech in a WAV file', async () => {
-    const response = await get('/api/episodes/the-light/audio');
+    const response = await get('/api/episodes/the-light/audio?format=wav');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('audio/wav');
     expect(response.headers['accept-ranges']).toBe('bytes');
@@ -77,8 +77,8 @@ describe('the episode API', () => {
   });
 
   test('a Range request gets 206 and exactly the bytes asked for', async () => {
-    const full = (await get('/api/episodes/the-light/audio')).rawPayload;
-    const response = await get('/api/episodes/the-light/audio', { range: 'bytes=0-99' });
+    const full = (await get('/api/episodes/the-light/audio?format=wav')).rawPayload;
+    const response = await get('/api/episodes/the-light/audio?format=wav', { range: 'bytes=0-99' });
     expect(response.statusCode).toBe(206);
     expect(response.rawPayload).toHaveLength(100);
     expect(response.headers['content-range']).toBe(`bytes 0-99/${full.length}`);
@@ -86,7 +86,7 @@ describe('the episode API', () => {
   });
 
   test('a range past the end is 416', async () => {
-    const response = await get('/api/episodes/the-light/audio', { range: 'bytes=999999999-' });
+    const response = await get('/api/episodes/the-light/audio?format=wav', { range: 'bytes=999999999-' });
     expect(response.statusCode).toBe(416);
   });
 

@@ -31,6 +31,16 @@ function sendProblem(reply: FastifyReply, status: number, code: string, detail: 
   return reply.code(status).type('application/problem+json').send(problem);
 }
 
+/** Names the parameter: "querystring/rate must be <= 4", "querystring/volume is not a known parameter". */
+function validationDetail(error: FastifyError): string {
+  const first = error.validation?.[0];
+  if (first === undefined) return error.message;
+  const context = error.validationContext ?? 'request';
+  const extra = (first.params as { additionalProperty?: unknown }).additionalProperty;
+  if (typeof extra === 'string') return `${context}/${extra} is not a known parameter`;
+  return `${context}${first.instancePath} ${first.message ?? 'is invalid'}`;
+}
+
 export default fp(
   async (app) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -39,10 +49,13 @@ export default fp(
         request.log.error({ err: error }, 'request failed');
         return sendProblem(reply, 500, 'ATL_INTERNAL', 'Something went wrong on our side. Please try again.');
       }
-      if (status === 503) request.log.warn({ err: error }, 'answered 503');
-      // Validation errors name the parameter: "querystring/profile must be equal to one of the allowed values".
-      const code = error.validation ? 'ATL_INVALID_PARAMETER' : (error.code ?? 'ATL_ERROR');
-      return sendProblem(reply, status, code, error.message);
+      if (status === 503) {
+        request.log.warn({ err: error }, 'answered 503');
+        // Renders clear within seconds: tell clients when it is worth asking again.
+        reply.header('retry-after', '5');
+      }
+      if (error.validation) return sendProblem(reply, 400, 'ATL_INVALID_PARAMETER', validationDetail(error));
+      return sendProblem(reply, status, error.code ?? 'ATL_ERROR', error.message);
     });
 
     app.setNotFoundHandler((request, reply) => {

@@ -1,83 +1,131 @@
 /**
- * The episode API: the list, each episode's SSML, its audio (with HTTP Range,
- * from the verified render cache) and its timed transcript.
+ * The episode API: the list and details, each episode's SSML in every profile,
+ * its audio (HTTP Range, ETag and 304 from the verified render cache), captions,
+ * chapters and timed transcript.
  */
 import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { AudioFormat } from '../audio/formats.js';
 import type { Catalog, CatalogEntry } from '../catalog.js';
-import { EpisodeNotFound, RenderFailed } from '../errors.js';
-import { renderSsml } from '../narration/render.js';
-import type { Renditions } from '../renditions/renditions.js';
-import { EpisodeListSchema, EpisodeParamsSchema, ProblemSchema, TranscriptSchema, type EpisodeSummary } from '../schemas.js';
-import { episodeAudioPath, episodePagePath } from '../site/player-page.js';
+import { EpisodeNotFound, FormatUnavailableHere, RenderBusyError, RenderFailed, UnknownVoice } from '../errors.js';
+import { renderNarration } from '../narration/render.js';
+import { FormatUnavailable, RenderBusy, type Rendition, type Renditions } from '../renditions/renditions.js';
+import { captionsVtt, chaptersJson, chaptersVtt, transcriptHtml } from '../renditions/tracks.js';
+import {
+  AudioQuerySchema,
+  ChaptersJsonSchema,
+  EpisodeDetailSchema,
+  EpisodeListSchema,
+  IdParamsSchema,
+  ProblemSchema,
+  SsmlQuerySchema,
+  TranscriptQuerySchema,
+  TranscriptSchema,
+  VoiceQuerySchema,
+} from '../schemas.js';
+import type { Voice } from '../speech/engine.js';
+import { episodeSummary, factView } from './views.js';
 
 export interface EpisodeRoutesOptions {
   readonly catalog: Catalog;
   readonly renditions: Renditions;
+  readonly voices: readonly Voice[];
 }
 
-function summarize(entry: CatalogEntry): EpisodeSummary {
-  const { episode, narration } = entry;
-  const api = `/api/episodes/${encodeURIComponent(episode.id)}`;
-  return {
-    id: episode.id,
-    title: episode.title,
-    summary: episode.summary,
-    chapters: narration.chapters.map(({ id, number, title }) => ({ id, number, title })),
-    links: { page: episodePagePath(episode.id), ssml: `${api}/ssml`, audio: episodeAudioPath(episode.id), transcript: `${api}/transcript` },
-  };
-}
+const problems = { 400: ProblemSchema, 404: ProblemSchema, 406: ProblemSchema, 503: ProblemSchema };
 
-const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { catalog, renditions }) => {
+const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { catalog, renditions, voices }) => {
+  const voiceIds = new Set(voices.map((v) => v.id));
+
   const lookup = (id: string): CatalogEntry => {
     const entry = catalog.find(id);
     if (entry === undefined) throw new EpisodeNotFound(id);
     return entry;
   };
 
-  const render = async (entry: CatalogEntry) => {
+  const render = async (entry: CatalogEntry, query: { format?: AudioFormat; rate: number; voice?: string | undefined }): Promise<Rendition> => {
+    if (query.voice !== undefined && !voiceIds.has(query.voice)) throw new UnknownVoice(query.voice, [...voiceIds].join(', '));
     try {
-      return await renditions.render(entry.narration);
+      return await renditions.render({
+        narration: entry.narration,
+        format: query.format ?? 'wav',
+        rate: query.rate,
+        ...(query.voice === undefined ? {} : { voice: query.voice }),
+      });
     } catch (error) {
+      if (error instanceof RenderBusy) throw new RenderBusyError({ cause: error });
+      if (error instanceof FormatUnavailable) throw new FormatUnavailableHere(error.format);
       throw new RenderFailed({ cause: error });
     }
   };
 
-  app.get(
-    '/api/episodes',
-    { schema: { response: { 200: EpisodeListSchema } } },
-    async () => ({ title: catalog.pack.info.title, episodes: catalog.entries.map(summarize) }),
-  );
+  app.get('/api/episodes', { schema: { response: { 200: EpisodeListSchema } } }, async () => ({
+    title: catalog.pack.info.title,
+    episodes: await Promise.all(
+      catalog.entries.map(async (entry) => episodeSummary(entry, await renditions.cachedTimeline({ narration: entry.narration, rate: 1 }))),
+    ),
+  }));
 
-  const byId = { params: EpisodeParamsSchema };
-  const problems = { 404: ProblemSchema, 503: ProblemSchema };
+  app.get('/api/episodes/:id', { schema: { params: IdParamsSchema, response: { 200: EpisodeDetailSchema, ...problems } } }, async (request) => {
+    const entry = lookup(request.params.id);
+    const timeline = await renditions.cachedTimeline({ narration: entry.narration, rate: 1 });
+    return { ...episodeSummary(entry, timeline), formats: [...renditions.formats], facts: entry.facts.map((f) => factView(catalog, f)) };
+  });
 
   app.get(
     '/api/episodes/:id/ssml',
-    { schema: { ...byId, response: { 200: Type.String(), ...problems } } },
+    { schema: { params: IdParamsSchema, querystring: SsmlQuerySchema, response: { 200: Type.String(), ...problems } } },
     async (request, reply) => {
       const entry = lookup(request.params.id);
-      return reply.type('application/ssml+xml; charset=utf-8').send(renderSsml(entry.narration, 'canonical'));
+      const { profile } = request.query;
+      const type = profile === 'plain' ? 'text/plain; charset=utf-8' : 'application/ssml+xml; charset=utf-8';
+      return reply.type(type).send(renderNarration(entry.narration, profile));
     },
   );
 
   app.get(
     '/api/episodes/:id/transcript',
-    { schema: { ...byId, response: { 200: TranscriptSchema, ...problems } } },
-    async (request) => {
+    { schema: { params: IdParamsSchema, querystring: TranscriptQuerySchema, response: { 200: Type.Union([TranscriptSchema, Type.String()]), ...problems } } },
+    async (request, reply) => {
       const entry = lookup(request.params.id);
-      const { durationMs, chapters, sentences } = await render(entry);
+      const { rate, voice } = request.query;
+      const { durationMs, chapters, sentences } = await render(entry, { rate, voice });
+      if (request.query.format === 'html') {
+        return reply.type('text/html; charset=utf-8').send(transcriptHtml({ durationMs, chapters, sentences }));
+      }
       return { episodeId: entry.episode.id, durationMs, chapters: [...chapters], sentences: [...sentences] };
     },
   );
 
-  app.get('/api/episodes/:id/audio', { schema: { ...byId, response: problems } }, async (request, reply) => {
+  const trackRoute = (suffix: string, type: string, make: (r: Rendition) => string) =>
+    app.get(
+      `/api/episodes/:id/${suffix}`,
+      { schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: Type.String(), ...problems } } },
+      async (request, reply) => {
+        const rendition = await render(lookup(request.params.id), request.query);
+        return reply.type(type).send(make(rendition));
+      },
+    );
+  trackRoute('captions.vtt', 'text/vtt; charset=utf-8', captionsVtt);
+  trackRoute('chapters.vtt', 'text/vtt; charset=utf-8', chaptersVtt);
+
+  app.get(
+    '/api/episodes/:id/chapters.json',
+    { schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: ChaptersJsonSchema, ...problems } } },
+    async (request, reply) => {
+      const rendition = await render(lookup(request.params.id), request.query);
+      return reply.type('application/json+chapters; charset=utf-8').send(chaptersJson(rendition));
+    },
+  );
+
+  app.get('/api/episodes/:id/audio', { schema: { params: IdParamsSchema, querystring: AudioQuerySchema, response: problems } }, async (request, reply) => {
     const entry = lookup(request.params.id);
-    const rendition = await render(entry);
+    const rendition = await render(entry, request.query);
     // @fastify/static answers Range, conditional requests and HEAD; 64 KiB reads are about 2x its default.
     return reply
       .type(rendition.contentType)
+      .header('content-disposition', `inline; filename="${entry.episode.id}.${path.extname(rendition.audioFile).slice(1)}"`)
       .sendFile(path.basename(rendition.audioFile), path.dirname(rendition.audioFile), {
         acceptRanges: true,
         cacheControl: false,

@@ -1,0 +1,64 @@
+/**
+ * "How do you say it?": a lexicon name's IPA, respelling and the name spoken
+ * slowly by the same engine that narrates the episodes.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { encodeWav } from '../audio/wav.js';
+import type { Catalog } from '../catalog.js';
+import { NameNotFound, RenderFailed } from '../errors.js';
+import { SsmlBuilder } from '../narration/ssml.js';
+import { NameParamsSchema, ProblemSchema, PronunciationSchema } from '../schemas.js';
+import type { SpeechEngine } from '../speech/engine.js';
+import { pronounceApiPath } from './views.js';
+
+/** Slow enough to hear each sound, as a teacher would say it. */
+export const PRONOUNCE_RATE = 0.75;
+
+const pronounce: FastifyPluginAsyncTypebox<{ catalog: Catalog; engine: SpeechEngine }> = async (app, { catalog, engine }) => {
+  // A name is a second or two of audio: keep each in memory once made.
+  const spoken = new Map<string, Promise<Buffer>>();
+
+  const lookup = (name: string) => {
+    const entry = catalog.lexiconEntry(name);
+    if (entry === undefined) throw new NameNotFound(name);
+    return entry;
+  };
+
+  app.get('/api/pronounce/:name', { schema: { params: NameParamsSchema, response: { 200: PronunciationSchema, 400: ProblemSchema, 404: ProblemSchema } } }, async (request) => {
+    const entry = lookup(request.params.name);
+    return {
+      id: entry.id,
+      written: [...entry.written],
+      language: entry.lang,
+      ipa: entry.ipa,
+      respelling: entry.respelling,
+      audio: `${pronounceApiPath(entry.id)}/audio`,
+    };
+  });
+
+  app.get(
+    '/api/pronounce/:name/audio',
+    { schema: { params: NameParamsSchema, response: { 200: Type.Any(), 400: ProblemSchema, 404: ProblemSchema, 503: ProblemSchema } } },
+    async (request, reply) => {
+      const entry = lookup(request.params.name);
+      let audio = spoken.get(entry.id);
+      if (audio === undefined) {
+        const written = entry.written[0] ?? entry.id;
+        const ssml = new SsmlBuilder()
+          .sentence((s) => s.sub(entry.respelling, written), { lang: 'en-US' })
+          .toDocument('en-US');
+        audio = engine.synthesize(ssml, { rate: PRONOUNCE_RATE }).then((r) => encodeWav(r.samples, r.sampleRate));
+        spoken.set(entry.id, audio);
+        audio.catch(() => spoken.delete(entry.id));
+      }
+      try {
+        return reply.type('audio/wav').header('cache-control', 'public, max-age=86400').send(await audio);
+      } catch (error) {
+        throw new RenderFailed({ cause: error });
+      }
+    },
+  );
+};
+
+export default pronounce;
