@@ -10,18 +10,22 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Catalog } from './catalog.js';
 import { PROJECT_ROOT } from './config.js';
 import errors from './plugins/errors.js';
+import security from './plugins/security.js';
 import episodes from './routes/episodes.js';
 import health from './routes/health.js';
 import type { Renditions } from './renditions/renditions.js';
 import people from './routes/people.js';
 import pronounce from './routes/pronounce.js';
 import type { SpeechEngine } from './speech/engine.js';
+import type { WarmUpProgress } from './renditions/warm-up.js';
 import { writeSite } from './site/write-site.js';
 
 export interface CompanionOptions {
   readonly catalog: Catalog;
   readonly renditions: Renditions;
   readonly engine: SpeechEngine;
+  /** The cache warm-up's progress, when one runs. */
+  readonly warmUp?: () => WarmUpProgress | undefined;
   /** Where the generated pages are written and served from. */
   readonly siteDir: string;
 }
@@ -32,8 +36,9 @@ export const ASSET_ROOTS = [path.join(PROJECT_ROOT, 'web', 'static'), path.join(
 export async function companion(app: FastifyInstance, options: CompanionOptions): Promise<void> {
   await writeSite(options.catalog, options.siteDir);
   await app.register(errors);
-  await app.register(health);
+  await app.register(security);
   const { catalog, renditions, engine } = options;
+  await app.register(health, { engine, warmUp: options.warmUp ?? (() => undefined) });
   await app.register(episodes, { catalog, renditions, voices: await engine.voices() });
   await app.register(people, { catalog });
   await app.register(pronounce, { catalog, engine });

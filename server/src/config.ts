@@ -9,12 +9,20 @@ import { parseArgs } from 'node:util';
 /** The project's root folder, whether running from server/src or from dist/server. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+export const ENGINE_CHOICES = ['auto', 'embedded', 'espeak-ng', 'say'] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+
 export interface Settings {
   readonly host: string;
   readonly port: number;
   readonly contentDir: string;
   readonly cacheDir: string;
   readonly logLevel: string;
+  readonly engine: EngineChoice;
+  /** The public address, for absolute links in the feed; absent: the listening address. */
+  readonly baseUrl: string | undefined;
+  /** Render every episode in the background at start. */
+  readonly warmCache: boolean;
 }
 
 export const HELP = `Usage: npm start -- [options]
@@ -26,6 +34,11 @@ Options (environment variable in brackets):
   --port PORT        port to listen on, 0 for any free port [PORT] (default 3000)
   --content DIR      content pack folder [CONTENT_DIR] (default audio-scripts/content)
   --cache DIR        render cache and generated pages [CACHE_DIR] (default .cache)
+  --engine NAME      auto, embedded, espeak-ng or say [SPEECH_ENGINE] (default auto:
+                     espeak-ng when installed, else the embedded engine)
+  --base-url URL     public address for absolute links, e.g. in the podcast feed
+                     [PUBLIC_BASE_URL] (default: the listening address)
+  --warm on|off      render every episode in the background at start [WARM_CACHE] (default on)
   --log-level LEVEL  fatal, error, warn, info, debug or trace [LOG_LEVEL] (default info)
   -h, --help         show this help
 `;
@@ -53,6 +66,9 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
         content: { type: 'string' },
         cache: { type: 'string' },
         'log-level': { type: 'string' },
+        engine: { type: 'string' },
+        'base-url': { type: 'string' },
+        warm: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -71,7 +87,29 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
   const logLevel = values['log-level'] ?? env.LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.has(logLevel)) throw new SettingsError(`--log-level (or LOG_LEVEL) must be one of ${[...LOG_LEVELS].join(', ')}, not "${logLevel}"`);
 
+  const engine = values.engine ?? env.SPEECH_ENGINE ?? 'auto';
+  if (!(ENGINE_CHOICES as readonly string[]).includes(engine)) {
+    throw new SettingsError(`--engine (or SPEECH_ENGINE) must be one of ${ENGINE_CHOICES.join(', ')}, not "${engine}"`);
+  }
+  const baseUrl = values['base-url'] ?? env.PUBLIC_BASE_URL;
+  if (baseUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || !/^https?:$/.test(url.protocol)) {
+      throw new SettingsError(`--base-url (or PUBLIC_BASE_URL) must be an http or https address, not "${baseUrl}"`);
+    }
+  }
+  const warm = values.warm ?? env.WARM_CACHE ?? 'on';
+  if (!['on', 'off', '1', '0'].includes(warm)) throw new SettingsError(`--warm (or WARM_CACHE) must be on or off, not "${warm}"`);
+
   return {
+    engine: engine as EngineChoice,
+    baseUrl: baseUrl?.replace(/\/+$/, ''),
+    warmCache: warm === 'on' || warm === '1',
     host: values.host ?? env.HOST ?? '127.0.0.1',
     port,
     contentDir: path.resolve(values.content ?? env.CONTENT_DIR ?? path.join(PROJECT_ROOT, 'audio-scripts', 'content')),

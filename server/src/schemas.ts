@@ -57,12 +57,14 @@ const ChapterSchema = Type.Object({
 
 const LinksSchema = Type.Object({
   page: Type.String(),
+  self: Type.String(),
   ssml: Type.String(),
   audio: Type.String(),
   captions: Type.String(),
   chapters: Type.String(),
   chaptersJson: Type.String(),
   transcript: Type.String(),
+  transcriptHtml: Type.String(),
 });
 
 export const EpisodeSummarySchema = Type.Object({

@@ -98,7 +98,7 @@ describe('people and names', () => {
 
   test('how to say a name, with the name spoken slowly', async () => {
     const body = (await get('/api/pronounce/ysolde-kerbrat')).json();
-    expect(body).toMatchObject({ ipa: 'izɔld kɛʁbʁa', respelling: 'ee zold kehr brah', language: 'fr-FR', audio: '/api/pronounce/ysolde-kerbrat/audio' });
+    expect(body).toMatchObject({ ipa: 'izɔld kɛʁbʁa', respelling: 'ee zold kehr brah', language: 'fr-FR', audio: '/api/pronounce/ysolde-kerbrat.wav' });
     const audio = await get(body.audio);
     expect(audio.statusCode).toBe(200);
     expect(audio.headers['content-type']).toBe('audio/wav');
@@ -131,5 +131,28 @@ describe('invalid parameters are 400 problems naming the parameter', () => {
     const body = response.json();
     expect(body.code).toBe('ATL_INVALID_PARAMETER');
     expect(body.detail).toContain(parameter);
+  });
+});
+
+describe('paths with file extensions, as a static export serves them', () => {
+  test.each([
+    ['/api/episodes.json', '/api/episodes'],
+    ['/api/episodes/the-light.json', '/api/episodes/the-light'],
+    ['/api/episodes/the-light/transcript.json', '/api/episodes/the-light/transcript'],
+    ['/api/episodes/the-light/transcript.html', '/api/episodes/the-light/transcript?format=html'],
+    ['/api/people.json', '/api/people'],
+    ['/api/people/ada-quill.json', '/api/people/ada-quill'],
+    ['/api/pronounce/ysolde-kerbrat.json', '/api/pronounce/ysolde-kerbrat'],
+  ])('%s answers as %s does', async (withExtension, plain) => {
+    const [a, b] = await Promise.all([get(withExtension), get(plain)]);
+    expect(a.statusCode).toBe(200);
+    expect(a.headers['content-type']).toBe(b.headers['content-type']);
+    expect(a.body).toBe(b.body);
+  });
+
+  test('audio.wav is the same file as audio?format=wav', async () => {
+    const [a, b] = await Promise.all([get('/api/episodes/the-light/audio.wav'), get('/api/episodes/the-light/audio?format=wav')]);
+    expect(a.statusCode).toBe(200);
+    expect(a.rawPayload.equals(b.rawPayload)).toBe(true);
   });
 });

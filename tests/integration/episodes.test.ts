@@ -35,7 +35,7 @@ describe('the episode API', () => {
         { id: 'island', number: 1, title: 'The island' },
         { id: 'people', number: 2, title: 'The people' },
       ],
-      links: { audio: '/api/episodes/the-light/audio', ssml: '/api/episodes/the-light/ssml', captions: '/api/episodes/the-light/captions.vtt' },
+      links: { audio: '/api/episodes/the-light/audio.mp3', ssml: '/api/episodes/the-light/ssml', captions: '/api/episodes/the-light/captions.vtt' },
     });
   });
 

@@ -76,6 +76,8 @@ export interface Renditions {
   render(request: RenditionRequest): Promise<Rendition>;
   /** The time line if it is already in the cache; never renders. */
   cachedTimeline(request: Omit<RenditionRequest, 'format'>): Promise<Timeline | undefined>;
+  /** Whether this rendition is made and verified already (no disk access; for rate limits). */
+  isCached(request: RenditionRequest): boolean;
   /** Formats this machine can make. */
   readonly formats: readonly AudioFormat[];
 }
@@ -154,8 +156,14 @@ export function createRenditions(options: RenditionsOptions): Renditions {
     return integrity;
   }
 
+  // Narrations are built once at start; so is each one's engine SSML.
+  const ssmlOf = new WeakMap<Narration, string>();
   const keyOf = (request: Omit<RenditionRequest, 'format'>): { key: string; ssml: string } => {
-    const ssml = renderSsml(request.narration, 'espeak');
+    let ssml = ssmlOf.get(request.narration);
+    if (ssml === undefined) {
+      ssml = renderSsml(request.narration, 'espeak');
+      ssmlOf.set(request.narration, ssml);
+    }
     return { key: sha256(JSON.stringify([ssml, engine.name, engine.version, request.voice ?? 'default', request.rate])), ssml };
   };
   const masterFile = (key: string) => path.join(folder, `${key}.wav`);
@@ -195,8 +203,19 @@ export function createRenditions(options: RenditionsOptions): Renditions {
     });
   }
 
+  const fileOf = (key: string, format: AudioFormat): string | undefined => {
+    const encoder = encoders.get(format);
+    if (encoder === undefined) return undefined;
+    return format === 'wav' ? masterFile(key) : path.join(folder, `${key}.${encoder.extension}`);
+  };
+
   return {
     formats: [...encoders.keys()],
+
+    isCached(request) {
+      const file = fileOf(keyOf(request).key, request.format);
+      return file !== undefined && verifiedFiles.has(file);
+    },
 
     async cachedTimeline(request) {
       return readTimeline(keyOf(request).key);
@@ -206,7 +225,7 @@ export function createRenditions(options: RenditionsOptions): Renditions {
       const encoder = encoders.get(request.format);
       if (encoder === undefined) throw new FormatUnavailable(request.format);
       const { key, timeline } = await master(request);
-      const file = request.format === 'wav' ? masterFile(key) : path.join(folder, `${key}.${encoder.extension}`);
+      const file = fileOf(key, request.format) ?? masterFile(key);
       const integrity = await once(`file:${file}`, async () => {
         const existing = await readVerified(file);
         if (existing !== undefined) return existing;

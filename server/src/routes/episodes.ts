@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AudioFormat } from '../audio/formats.js';
 import type { Catalog, CatalogEntry } from '../catalog.js';
@@ -25,6 +26,8 @@ import {
   VoiceQuerySchema,
 } from '../schemas.js';
 import type { Voice } from '../speech/engine.js';
+import { renderRateLimit } from '../plugins/security.js';
+import { AUDIO_FORMATS } from '../audio/formats.js';
 import { episodeSummary, factView } from './views.js';
 
 export interface EpisodeRoutesOptions {
@@ -33,10 +36,24 @@ export interface EpisodeRoutesOptions {
   readonly voices: readonly Voice[];
 }
 
-const problems = { 400: ProblemSchema, 404: ProblemSchema, 406: ProblemSchema, 503: ProblemSchema };
+const problems = { 400: ProblemSchema, 404: ProblemSchema, 406: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema };
 
 const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { catalog, renditions, voices }) => {
   const voiceIds = new Set(voices.map((v) => v.id));
+
+  // Only requests that would start a render count against the rate limit.
+  const limited = renderRateLimit((request) => {
+    const { id } = request.params as { id?: string };
+    const query = request.query as { format?: string; rate?: string; voice?: string };
+    const entry = id === undefined ? undefined : catalog.find(id);
+    const rate = Number(query.rate ?? 1);
+    const extension = /\/audio\.([a-z0-9]+)(?:\?|$)/.exec(request.url)?.[1];
+    const format = (extension ?? query.format ?? 'mp3') as AudioFormat;
+    // Requests that validation will refuse never render: let validation answer them.
+    if (entry === undefined || !Number.isFinite(rate) || !AUDIO_FORMATS.includes(format)) return true;
+    const voice = query.voice;
+    return renditions.isCached({ narration: entry.narration, rate, format: request.url.includes('/audio') ? format : 'wav', ...(voice === undefined ? {} : { voice }) });
+  });
 
   const lookup = (id: string): CatalogEntry => {
     const entry = catalog.find(id);
@@ -60,18 +77,24 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     }
   };
 
-  app.get('/api/episodes', { schema: { response: { 200: EpisodeListSchema } } }, async () => ({
-    title: catalog.pack.info.title,
-    episodes: await Promise.all(
-      catalog.entries.map(async (entry) => episodeSummary(entry, await renditions.cachedTimeline({ narration: entry.narration, rate: 1 }))),
-    ),
-  }));
+  // Every resource also answers at a path with a file extension: those are the
+  // canonical links, because a static export can serve them from plain files.
+  for (const url of ['/api/episodes', '/api/episodes.json']) {
+    app.get(url, { schema: { response: { 200: EpisodeListSchema } } }, async () => ({
+      title: catalog.pack.info.title,
+      episodes: await Promise.all(
+        catalog.entries.map(async (entry) => episodeSummary(entry, await renditions.cachedTimeline({ narration: entry.narration, rate: 1 }))),
+      ),
+    }));
+  }
 
-  app.get('/api/episodes/:id', { schema: { params: IdParamsSchema, response: { 200: EpisodeDetailSchema, ...problems } } }, async (request) => {
-    const entry = lookup(request.params.id);
-    const timeline = await renditions.cachedTimeline({ narration: entry.narration, rate: 1 });
-    return { ...episodeSummary(entry, timeline), formats: [...renditions.formats], facts: entry.facts.map((f) => factView(catalog, f)) };
-  });
+  for (const url of ['/api/episodes/:id', '/api/episodes/:id.json']) {
+    app.get(url, { schema: { params: IdParamsSchema, response: { 200: EpisodeDetailSchema, ...problems } } }, async (request) => {
+      const entry = lookup(request.params.id);
+      const timeline = await renditions.cachedTimeline({ narration: entry.narration, rate: 1 });
+      return { ...episodeSummary(entry, timeline), formats: [...renditions.formats], facts: entry.facts.map((f) => factView(catalog, f)) };
+    });
+  }
 
   app.get(
     '/api/episodes/:id/ssml',
@@ -84,24 +107,38 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     },
   );
 
-  app.get(
-    '/api/episodes/:id/transcript',
-    { schema: { params: IdParamsSchema, querystring: TranscriptQuerySchema, response: { 200: Type.Union([TranscriptSchema, Type.String()]), ...problems } } },
-    async (request, reply) => {
-      const entry = lookup(request.params.id);
-      const { rate, voice } = request.query;
-      const { durationMs, chapters, sentences } = await render(entry, { rate, voice });
-      if (request.query.format === 'html') {
-        return reply.type('text/html; charset=utf-8').send(transcriptHtml({ durationMs, chapters, sentences }));
-      }
-      return { episodeId: entry.episode.id, durationMs, chapters: [...chapters], sentences: [...sentences] };
-    },
-  );
+  for (const [url, fixedFormat] of [
+    ['/api/episodes/:id/transcript', undefined],
+    ['/api/episodes/:id/transcript.json', 'json'],
+    ['/api/episodes/:id/transcript.html', 'html'],
+  ] as const) {
+    app.get(
+      url,
+      {
+        config: limited,
+        schema: {
+          params: IdParamsSchema,
+          querystring: fixedFormat === undefined ? TranscriptQuerySchema : VoiceQuerySchema,
+          response: { 200: Type.Union([TranscriptSchema, Type.String()]), ...problems },
+        },
+      },
+      async (request, reply) => {
+        const entry = lookup(request.params.id);
+        const { rate, voice } = request.query;
+        const { durationMs, chapters, sentences } = await render(entry, { rate, voice });
+        const format = fixedFormat ?? ('format' in request.query ? request.query.format : 'json');
+        if (format === 'html') {
+          return reply.type('text/html; charset=utf-8').send(transcriptHtml({ durationMs, chapters, sentences }));
+        }
+        return { episodeId: entry.episode.id, durationMs, chapters: [...chapters], sentences: [...sentences] };
+      },
+    );
+  }
 
   const trackRoute = (suffix: string, type: string, make: (r: Rendition) => string) =>
     app.get(
       `/api/episodes/:id/${suffix}`,
-      { schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: Type.String(), ...problems } } },
+      { config: limited, schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: Type.String(), ...problems } } },
       async (request, reply) => {
         const rendition = await render(lookup(request.params.id), request.query);
         return reply.type(type).send(make(rendition));
@@ -112,16 +149,16 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
 
   app.get(
     '/api/episodes/:id/chapters.json',
-    { schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: ChaptersJsonSchema, ...problems } } },
+    { config: limited, schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: ChaptersJsonSchema, ...problems } } },
     async (request, reply) => {
       const rendition = await render(lookup(request.params.id), request.query);
       return reply.type('application/json+chapters; charset=utf-8').send(chaptersJson(rendition));
     },
   );
 
-  app.get('/api/episodes/:id/audio', { schema: { params: IdParamsSchema, querystring: AudioQuerySchema, response: problems } }, async (request, reply) => {
-    const entry = lookup(request.params.id);
-    const rendition = await render(entry, request.query);
+  const sendAudio = async (request: FastifyRequest, reply: FastifyReply, id: string, query: { format: AudioFormat; rate: number; voice?: string | undefined }) => {
+    const entry = lookup(id);
+    const rendition = await render(entry, query);
     // @fastify/static answers Range, conditional requests and HEAD; 64 KiB reads are about 2x its default.
     return reply
       .type(rendition.contentType)
@@ -131,7 +168,18 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
         cacheControl: false,
         highWaterMark: 65_536,
       } as Parameters<typeof reply.sendFile>[2]);
-  });
+  };
+
+  app.get('/api/episodes/:id/audio', { config: limited, schema: { params: IdParamsSchema, querystring: AudioQuerySchema, response: problems } }, (request, reply) =>
+    sendAudio(request, reply, request.params.id, request.query),
+  );
+  for (const format of AUDIO_FORMATS) {
+    app.get(
+      `/api/episodes/:id/audio.${format}`,
+      { config: limited, schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: problems } },
+      (request, reply) => sendAudio(request, reply, request.params.id, { ...request.query, format }),
+    );
+  }
 };
 
 export default episodes;

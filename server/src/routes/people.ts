@@ -9,11 +9,13 @@ import { IdParamsSchema, PeopleListSchema, PersonDetailSchema, ProblemSchema } f
 import { personSummary, sourceRefs, variantNote } from './views.js';
 
 const people: FastifyPluginAsyncTypebox<{ catalog: Catalog }> = async (app, { catalog }) => {
-  app.get('/api/people', { schema: { response: { 200: PeopleListSchema } } }, async () => ({
-    people: catalog.pack.people.map((p) => personSummary(catalog, p)),
-  }));
+  for (const url of ['/api/people', '/api/people.json']) {
+    app.get(url, { schema: { response: { 200: PeopleListSchema } } }, async () => ({
+      people: catalog.pack.people.map((p) => personSummary(catalog, p)),
+    }));
+  }
 
-  app.get('/api/people/:id', { schema: { params: IdParamsSchema, response: { 200: PersonDetailSchema, 400: ProblemSchema, 404: ProblemSchema } } }, async (request) => {
+  for (const url of ['/api/people/:id', '/api/people/:id.json']) app.get(url, { schema: { params: IdParamsSchema, response: { 200: PersonDetailSchema, 400: ProblemSchema, 404: ProblemSchema } } }, async (request) => {
     const person = catalog.person(request.params.id);
     if (person === undefined) throw new PersonNotFound(request.params.id);
     const facts = catalog.factsOfPerson(person.id);

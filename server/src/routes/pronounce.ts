@@ -25,7 +25,7 @@ const pronounce: FastifyPluginAsyncTypebox<{ catalog: Catalog; engine: SpeechEng
     return entry;
   };
 
-  app.get('/api/pronounce/:name', { schema: { params: NameParamsSchema, response: { 200: PronunciationSchema, 400: ProblemSchema, 404: ProblemSchema } } }, async (request) => {
+  for (const url of ['/api/pronounce/:name', '/api/pronounce/:name.json']) app.get(url, { schema: { params: NameParamsSchema, response: { 200: PronunciationSchema, 400: ProblemSchema, 404: ProblemSchema } } }, async (request) => {
     const entry = lookup(request.params.name);
     return {
       id: entry.id,
@@ -33,12 +33,12 @@ const pronounce: FastifyPluginAsyncTypebox<{ catalog: Catalog; engine: SpeechEng
       language: entry.lang,
       ipa: entry.ipa,
       respelling: entry.respelling,
-      audio: `${pronounceApiPath(entry.id)}/audio`,
+      audio: `${pronounceApiPath(entry.id)}.wav`,
     };
   });
 
-  app.get(
-    '/api/pronounce/:name/audio',
+  for (const url of ['/api/pronounce/:name/audio', '/api/pronounce/:name.wav']) app.get(
+    url,
     { schema: { params: NameParamsSchema, response: { 200: Type.Any(), 400: ProblemSchema, 404: ProblemSchema, 503: ProblemSchema } } },
     async (request, reply) => {
       const entry = lookup(request.params.name);

@@ -37,14 +37,17 @@ export function episodeSummary(entry: CatalogEntry, timeline: Timeline | undefin
       title,
       startMs: timeline?.chapters.find((c) => c.id === id)?.startMs ?? null,
     })),
+    // Links with file extensions work on the live server and in a static export alike.
     links: {
       page: episodePagePath(episode.id),
+      self: `${api}.json`,
       ssml: `${api}/ssml`,
-      audio: `${api}/audio`,
+      audio: `${api}/audio.mp3`,
       captions: `${api}/captions.vtt`,
       chapters: `${api}/chapters.vtt`,
       chaptersJson: `${api}/chapters.json`,
-      transcript: `${api}/transcript`,
+      transcript: `${api}/transcript.json`,
+      transcriptHtml: `${api}/transcript.html`,
     },
   };
 }
@@ -79,7 +82,7 @@ export function personSummary(catalog: Catalog, person: Person): PersonSummary {
       };
     }),
     credits: [...person.credits],
-    pronunciation: person.pronunciation === undefined ? null : pronounceApiPath(person.pronunciation),
-    links: { self: personApiPath(person.id) },
+    pronunciation: person.pronunciation === undefined ? null : `${pronounceApiPath(person.pronunciation)}.json`,
+    links: { self: `${personApiPath(person.id)}.json` },
   };
 }
