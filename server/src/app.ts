@@ -12,6 +12,7 @@ import { PROJECT_ROOT } from './config.js';
 import errors from './plugins/errors.js';
 import security from './plugins/security.js';
 import episodes from './routes/episodes.js';
+import feed from './routes/feed.js';
 import health from './routes/health.js';
 import type { Renditions } from './renditions/renditions.js';
 import people from './routes/people.js';
@@ -26,6 +27,8 @@ export interface CompanionOptions {
   readonly engine: SpeechEngine;
   /** The cache warm-up's progress, when one runs. */
   readonly warmUp?: () => WarmUpProgress | undefined;
+  /** Public address for absolute links (the feed); absent: the request's own address. */
+  readonly baseUrl?: string | undefined;
   /** Where the generated pages are written and served from. */
   readonly siteDir: string;
 }
@@ -42,6 +45,7 @@ export async function companion(app: FastifyInstance, options: CompanionOptions)
   await app.register(episodes, { catalog, renditions, voices: await engine.voices() });
   await app.register(people, { catalog });
   await app.register(pronounce, { catalog, engine });
+  await app.register(feed, { catalog, renditions, baseUrl: options.baseUrl });
   await app.register(fastifyStatic, { root: options.siteDir, prefix: '/', index: 'index.html', redirect: true });
   await app.register(fastifyStatic, { root: ASSET_ROOTS, prefix: '/assets/', decorateReply: false, index: false });
 }

@@ -141,7 +141,7 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
       { config: limited, schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: Type.String(), ...problems } } },
       async (request, reply) => {
         const rendition = await render(lookup(request.params.id), request.query);
-        return reply.type(type).send(make(rendition));
+        return reply.type(type).header('cross-origin-resource-policy', 'cross-origin').send(make(rendition));
       },
     );
   trackRoute('captions.vtt', 'text/vtt; charset=utf-8', captionsVtt);
@@ -152,7 +152,7 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     { config: limited, schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: ChaptersJsonSchema, ...problems } } },
     async (request, reply) => {
       const rendition = await render(lookup(request.params.id), request.query);
-      return reply.type('application/json+chapters; charset=utf-8').send(chaptersJson(rendition));
+      return reply.type('application/json+chapters; charset=utf-8').header('cross-origin-resource-policy', 'cross-origin').send(chaptersJson(rendition));
     },
   );
 
@@ -160,8 +160,10 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     const entry = lookup(id);
     const rendition = await render(entry, query);
     // @fastify/static answers Range, conditional requests and HEAD; 64 KiB reads are about 2x its default.
+    // Podcast apps and other sites' players fetch the audio from elsewhere.
     return reply
       .type(rendition.contentType)
+      .header('cross-origin-resource-policy', 'cross-origin')
       .header('content-disposition', `inline; filename="${entry.episode.id}.${path.extname(rendition.audioFile).slice(1)}"`)
       .sendFile(path.basename(rendition.audioFile), path.dirname(rendition.audioFile), {
         acceptRanges: true,

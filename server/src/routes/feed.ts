@@ -1,0 +1,46 @@
+/** `GET /feed.xml`: the podcast feed, with absolute links from the base URL. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Catalog } from '../catalog.js';
+import { RenderBusyError, RenderFailed } from '../errors.js';
+import { renderPodcastFeed } from '../feed/podcast-feed.js';
+import { RenderBusy, type Renditions } from '../renditions/renditions.js';
+import { ProblemSchema } from '../schemas.js';
+
+export interface FeedOptions {
+  readonly catalog: Catalog;
+  readonly renditions: Renditions;
+  /** Public address; when absent, the address the request came to. */
+  readonly baseUrl?: string | undefined;
+}
+
+const feed: FastifyPluginAsyncTypebox<FeedOptions> = async (app, { catalog, renditions, baseUrl }) => {
+  app.get('/feed.xml', { schema: { response: { 200: Type.String(), 503: ProblemSchema } } }, async (request, reply) => {
+    const format = renditions.formats.includes('mp3') ? 'mp3' : 'wav';
+    let episodes;
+    try {
+      // Enclosures need each file's length: the feed renders what the warm-up has not.
+      episodes = await Promise.all(
+        catalog.entries.map(async (entry) => {
+          const rendition = await renditions.render({ narration: entry.narration, format, rate: 1 });
+          return {
+            episodeId: entry.episode.id,
+            durationMs: rendition.durationMs,
+            audioBytes: rendition.bytes,
+            audioType: rendition.contentType,
+            audioPath: `/api/episodes/${encodeURIComponent(entry.episode.id)}/audio.${format}`,
+          };
+        }),
+      );
+    } catch (error) {
+      throw error instanceof RenderBusy ? new RenderBusyError({ cause: error }) : new RenderFailed({ cause: error });
+    }
+    const base = baseUrl ?? `${request.protocol}://${request.host}`;
+    return reply
+      .type('application/rss+xml; charset=utf-8')
+      .header('cross-origin-resource-policy', 'cross-origin')
+      .send(renderPodcastFeed(catalog, episodes, base));
+  });
+};
+
+export default feed;

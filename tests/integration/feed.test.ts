@@ -1,0 +1,71 @@
+import Parser from 'rss-parser';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildApp } from '../../server/src/app.js';
+import { createCatalog } from '../../server/src/catalog.js';
+import { loadContentPack } from '../../server/src/content/load.js';
+import { createRenditions } from '../../server/src/renditions/renditions.js';
+import { createEmbeddedEngine } from '../../server/src/speech/embedded/embedded-engine.js';
+import type { FastifyInstance } from 'fastify';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FIXTURE_PACK } from '../helpers/paths.js';
+
+const BASE = 'https://companion.example.org/listen';
+let app: FastifyInstance;
+let cacheDir: string;
+const engine = createEmbeddedEngine();
+
+beforeAll(async () => {
+  cacheDir = await mkdtemp(path.join(tmpdir(), 'atl-feed-'));
+  const renditions = createRenditions({ engine, cacheDir });
+  app = await buildApp({ catalog: createCatalog(await loadContentPack(FIXTURE_PACK)), renditions, engine, siteDir: path.join(cacheDir, 'site'), baseUrl: BASE });
+});
+afterAll(async () => {
+  await app?.close();
+  await engine.close();
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+type Item = Parser.Item & { enclosure: { url: string; length: string; type: string }; transcripts: { $: { url: string; type: string } }[]; chapters: { $: { url: string } }; people: { _: string; $: { role: string; group: string } }[] };
+
+describe('the podcast feed', () => {
+  test('parses as RSS with the iTunes and podcast namespaces, absolute URLs from the base URL, and every URL resolves', async () => {
+    const response = await app.inject('/feed.xml');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/rss+xml; charset=utf-8');
+    expect(response.body).toContain('xmlns:podcast="https://podcastindex.org/namespace/1.0"');
+
+    const parser: Parser<object, Item> = new Parser({
+      customFields: {
+        item: [
+          ['podcast:transcript', 'transcripts', { keepArray: true }],
+          ['podcast:chapters', 'chapters'],
+          ['podcast:person', 'people', { keepArray: true }],
+        ],
+      },
+    });
+    const feed = await parser.parseString(response.body);
+    expect(feed.title).toBe('The Lamp Room: a test companion');
+    expect(feed.items).toHaveLength(1);
+    const item = feed.items[0]!;
+    expect(item.title).toBe('The light');
+    expect(item.enclosure.url).toMatch(new RegExp(`^${BASE}/api/episodes/the-light/audio\\.(mp3|wav)$`));
+    expect(Number(item.enclosure.length)).toBeGreaterThan(10_000);
+    expect(item.itunes?.duration).toMatch(/^\d+$/);
+    expect(item.transcripts.map((t) => t.$.type)).toEqual(['text/vtt', 'text/html']);
+    expect(item.people.map((p) => [p._, p.$.role])).toEqual([
+      ['Ada Quill', 'guest'],
+      ['Bo Renn', 'director'],
+    ]);
+
+    const urls = [item.enclosure.url, ...item.transcripts.map((t) => t.$.url), item.chapters.$.url, ...item.people.map((p) => (p.$ as { href?: string }).href ?? '')];
+    for (const url of urls) {
+      expect(url.startsWith(`${BASE}/`)).toBe(true);
+      const resolved = await app.inject(url.slice(BASE.length));
+      expect(resolved.statusCode, url).toBe(200);
+    }
+    const enclosure = await app.inject(item.enclosure.url.slice(BASE.length));
+    expect(enclosure.rawPayload.length).toBe(Number(item.enclosure.length));
+  });
+});
