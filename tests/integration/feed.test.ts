@@ -52,7 +52,7 @@ describe('the podcast feed', () => {
     expect(item.title).toBe('The light');
     expect(item.enclosure.url).toMatch(new RegExp(`^${BASE}/api/episodes/the-light/audio\\.(mp3|wav)$`));
     expect(Number(item.enclosure.length)).toBeGreaterThan(10_000);
-    expect(item.itunes?.duration).toMatch(/^\d+$/);
+    expect((item as { itunes?: { duration?: string } }).itunes?.duration).toMatch(/^\d+$/);
     expect(item.transcripts.map((t) => t.$.type)).toEqual(['text/vtt', 'text/html']);
     expect(item.people.map((p) => [p._, p.$.role])).toEqual([
       ['Ada Quill', 'guest'],
