@@ -1,14 +1,26 @@
 /**
  * An episode as something to be spoken: chapters of sentences, each sentence
- * tied to the fact it came from, with lexicon names found in the text.
- * Engine-independent; the SSML and plain-text renderers read from this.
+ * tied to the fact it came from, with lexicon names and numbers found in the
+ * text. Engine-independent; the SSML and plain-text renderers read from this.
  */
 import type { ContentPack, Episode, LexiconEntry } from '../content/schema.js';
+import { cleanText } from './clean-text.js';
+import { findNumbers, type NumberReading } from './numbers.js';
 
-/** A piece of a sentence: ordinary text, or a name the lexicon knows how to say. */
+/** A piece of a sentence: ordinary text, a name the lexicon knows how to say, or a number written with digits. */
 export type SpokenPart =
   | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'name'; readonly text: string; readonly entry: LexiconEntry; readonly possessive: boolean };
+  | { readonly kind: 'name'; readonly text: string; readonly entry: LexiconEntry; readonly possessive: boolean }
+  | {
+      readonly kind: 'number';
+      /** As written, e.g. `1,944` or `2nd`. */
+      readonly text: string;
+      /** The digits alone, e.g. `1944`. */
+      readonly digits: string;
+      readonly reading: NumberReading;
+      /** What to say, e.g. `nineteen forty-four`. */
+      readonly words: string;
+    };
 
 export type SentenceKind = 'episode-title' | 'chapter-title' | 'fact' | 'link';
 
@@ -18,7 +30,7 @@ export interface NarrationSentence {
   readonly kind: SentenceKind;
   /** The fact this sentence says, when it says one. */
   readonly factId?: string;
-  /** The sentence as written, for transcripts and captions. */
+  /** The sentence as written (cleaned of characters no engine can say), for transcripts and captions. */
   readonly text: string;
   readonly parts: readonly SpokenPart[];
 }
@@ -49,9 +61,15 @@ export function splitSentences(text: string): string[] {
 /** Finds lexicon names in text, longest written form first, with an optional possessive. */
 export function createNameFinder(lexicon: readonly LexiconEntry[]): (text: string) => SpokenPart[] {
   const byForm = new Map<string, LexiconEntry>();
-  for (const entry of lexicon) for (const form of entry.written) byForm.set(form, entry);
+  // Edge spaces would make a name swallow the spaces around it, and a blank form would match every gap.
+  for (const entry of lexicon) {
+    for (const form of entry.written) {
+      const trimmed = form.trim();
+      if (trimmed !== '') byForm.set(trimmed, entry);
+    }
+  }
   const forms = [...byForm.keys()].sort((a, b) => b.length - a.length);
-  if (forms.length === 0) return (text) => [{ kind: 'text', text }];
+  if (forms.length === 0) return (text) => (text === '' ? [] : [{ kind: 'text', text }]);
   const escaped = forms.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(${escaped.join('|')})(['’]s)?(?![\\p{L}\\p{N}])`, 'gu');
 
@@ -71,40 +89,73 @@ export function createNameFinder(lexicon: readonly LexiconEntry[]): (text: strin
   };
 }
 
+/** Splits the text parts further wherever a number is written with digits (see numbers.ts). */
+export function withNumbers(parts: readonly SpokenPart[]): SpokenPart[] {
+  return parts.flatMap((part): SpokenPart[] => {
+    if (part.kind !== 'text') return [part];
+    const out: SpokenPart[] = [];
+    let last = 0;
+    for (const number of findNumbers(part.text)) {
+      if (number.index > last) out.push({ kind: 'text', text: part.text.slice(last, number.index) });
+      out.push({ kind: 'number', text: number.text, digits: number.digits, reading: number.reading, words: number.words });
+      last = number.index + number.text.length;
+    }
+    if (last < part.text.length) out.push({ kind: 'text', text: part.text.slice(last) });
+    return out;
+  });
+}
+
 /** Thrown when an episode refers to something the pack does not hold. */
 export class NarrationError extends Error {
   override readonly name = 'NarrationError';
 }
 
-/** Builds the narration of one episode of a checked pack. */
+/** A title as a sentence: it ends with a full stop unless it already ends a sentence. */
+function asSentence(title: string): string {
+  const trimmed = title.trim();
+  return /[.!?…]["'”’)\]]*$/u.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+/**
+ * Builds the narration of one episode of a checked pack. Every text is cleaned
+ * here, once, so transcripts and every profile say the same thing and a
+ * cleaning is reported once per narration, not once per render.
+ */
 export function narrateEpisode(pack: ContentPack, episode: Episode): Narration {
   const facts = new Map(pack.facts.map((f) => [f.id, f]));
   const findNames = createNameFinder(pack.lexicon);
+  const title = cleanText(episode.title).trim();
+  const summary = cleanText(episode.summary).trim();
 
   const chapters = episode.chapters.map((chapter, c): NarrationChapter => {
     const number = c + 1;
+    const chapterTitle = cleanText(chapter.title).trim();
     const sentences: NarrationSentence[] = [];
     const add = (kind: SentenceKind, text: string, factId?: string): void => {
       const id = `c${number}.s${sentences.length + 1}`;
-      sentences.push({ id, kind, text, parts: findNames(text), ...(factId === undefined ? {} : { factId }) });
+      sentences.push({ id, kind, text, parts: withNumbers(findNames(text)), ...(factId === undefined ? {} : { factId }) });
+    };
+    const addProse = (kind: SentenceKind, prose: string, factId?: string): void => {
+      for (const s of splitSentences(cleanText(prose))) add(kind, s, factId);
     };
 
     if (c === 0) {
-      add('episode-title', `${episode.title}.`);
-      for (const s of splitSentences(episode.summary)) add('link', s);
+      // A title that cleaning emptied still gets its sentence, so ids and marks stay in step with the pack.
+      add('episode-title', asSentence(title));
+      addProse('link', summary);
     }
-    add('chapter-title', `Chapter ${number}: ${chapter.title}.`);
+    add('chapter-title', asSentence(`Chapter ${number}: ${chapterTitle}`));
     for (const item of chapter.items) {
       if ('say' in item) {
-        for (const s of splitSentences(item.say)) add('link', s);
+        addProse('link', item.say);
         continue;
       }
       const fact = facts.get(item.fact);
       if (fact === undefined) throw new NarrationError(`episode "${episode.id}" names unknown fact "${item.fact}"`);
-      for (const s of splitSentences(fact.text)) add('fact', s, fact.id);
+      addProse('fact', fact.text, fact.id);
     }
-    return { id: chapter.id, number, title: chapter.title, sentences };
+    return { id: chapter.id, number, title: chapterTitle, sentences };
   });
 
-  return { episodeId: episode.id, title: episode.title, summary: episode.summary, language: pack.info.language, chapters };
+  return { episodeId: episode.id, title, summary, language: pack.info.language, chapters };
 }

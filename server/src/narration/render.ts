@@ -1,89 +1,294 @@
 /**
  * Renders a narration for a listener's engine. The canonical document follows
- * the W3C standard; each engine profile adapts it to what that engine really
- * honours (measured, see narration/README.md).
+ * the W3C standard (SSML 1.0); each engine profile adapts it to what that
+ * engine really honours, as measured and written up in narration/README.md.
  */
-import { SsmlBuilder } from './ssml.js';
-import type { Narration, NarrationSentence, SpokenPart } from './narration.js';
+import { NarrationError, type Narration, type NarrationChapter, type NarrationSentence, type SpokenPart } from './narration.js';
+import { SsmlBuilder, SsmlError, isLanguageTag } from './ssml.js';
+import { cleanText } from './clean-text.js';
 
 export const PROFILES = ['canonical', 'espeak', 'plain'] as const;
 export type Profile = (typeof PROFILES)[number];
+/** The profiles that are SSML documents. */
+export type SsmlProfile = Exclude<Profile, 'plain'>;
 
 /** Silence before each chapter after the first, so the listener hears the turn. */
 export const CHAPTER_BREAK_MS = 900;
-/** Silence after a chapter's title, before its first sentence. */
+/** Silence after a title, and before the first chapter's title (which follows the summary). */
 export const TITLE_BREAK_MS = 400;
 
-function speakCanonical(out: SsmlBuilder, part: SpokenPart): void {
-  if (part.kind === 'text') {
-    out.text(part.text);
-    return;
-  }
-  // The standard's way: an IPA pronunciation, in the name's own language.
-  out.voice({ lang: part.entry.lang }, (v) => v.phoneme(part.entry.ipa, part.text));
+/** The speaking rates a listener can choose, as multipliers of the normal rate. */
+export const RATE_LIMITS = { min: 0.5, max: 4 } as const;
+
+/** What a listener chose, for the profiles that can carry it. */
+export interface SsmlOptions {
+  /**
+   * Speaking-rate multiplier, {@link RATE_LIMITS}. Canonical profile only: it
+   * becomes `<prosody rate>`. The eSpeak profile refuses it, because the engine
+   * takes the rate as its own option and would apply an SSML rate a second time.
+   */
+  readonly rate?: number;
+  /**
+   * The engine voice, by its id, which is a language tag (e.g. `en-gb-x-rp`).
+   * Canonical: `<voice name>` around the content. eSpeak: the `xml:lang` of
+   * every sentence, because eSpeak NG picks its voice from that attribute and
+   * would otherwise override the voice the engine was given.
+   */
+  readonly voice?: string;
 }
+
+/** {@link SsmlOptions}, plus one chapter instead of the whole episode. */
+export interface RenderOptions extends SsmlOptions {
+  /** Render only this chapter (by its id), as a document of its own. */
+  readonly chapterId?: string;
+}
+
+interface Layout {
+  readonly profile: SsmlProfile;
+  /** The `xml:lang` of the document. */
+  readonly language: string;
+  /** What eSpeak sentences carry as `xml:lang`: the chosen voice or the document language. */
+  readonly sentenceLanguage: string;
+}
+
+// English possessive after a name's last sound: /ɪz/ after sibilants, /s/ after
+// other voiceless sounds, /z/ otherwise ("Marie-Laure's" ends /lɔʁz/).
+function possessiveIpa(ipa: string): string {
+  // The last sound, without trailing stress or length marks, diacritics and spaces.
+  const core = ipa.replace(/(?:[\s.\u02B0-\u02FF]|\p{M})+$/u, '');
+  if (/(?:s|z|ʃ|ʒ)$/u.test(core)) return `${ipa}ɪz`;
+  if (/[ptkfθçx]$/u.test(core)) return `${ipa}s`;
+  return `${ipa}z`;
+}
+
+// The same for a respelling eSpeak reads as English.
+function possessiveRespelling(respelling: string): string {
+  return /(?:s|z|x|sh|ch|j)$/i.test(respelling) ? `${respelling}-iz` : `${respelling}s`;
+}
+
+function speakCanonical(out: SsmlBuilder, part: SpokenPart, language: string): void {
+  switch (part.kind) {
+    case 'text':
+      out.text(part.text);
+      return;
+    case 'number':
+      // say-as values from the W3C say-as Note; the content is the bare digits it expects.
+      if (part.reading === 'cardinal') out.sayAs('cardinal', part.digits);
+      else if (part.reading === 'ordinal') out.sayAs('ordinal', part.digits);
+      else if (part.reading === 'year') out.sayAs('date', part.digits, 'y');
+      // The Note has no decade ("1940s"): say the words, keep the written form.
+      else out.sub(part.words, part.text);
+      return;
+    case 'name': {
+      // A lexicon IPA that cleaning empties would be an invalid phoneme: then the written name is all we have.
+      if (cleanText(part.entry.ipa).trim() === '') {
+        out.text(part.text);
+        return;
+      }
+      const ipa = part.possessive ? possessiveIpa(part.entry.ipa) : part.entry.ipa;
+      // The standard's way: an IPA pronunciation, in the name's own language when that is not the document's.
+      if (part.entry.lang.toLowerCase() === language.toLowerCase()) out.phoneme(ipa, part.text);
+      else out.voice({ lang: part.entry.lang }, (v) => v.phoneme(ipa, part.text));
+      return;
+    }
+  }
+}
+
+/** What an eSpeak sentence is made of: text runs, and names said as their respelling. */
+type EspeakPart = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'sub'; readonly alias: string; readonly text: string };
+
+/** One or two final full stops after anything but a letter: what eSpeak says "dot" for. */
+const SPOKEN_AS_DOT = /(?<![\p{L}.])\.{1,2}$/u;
 
 /**
- * eSpeak NG ignores <phoneme>, and a voice switch leaves it in the other language:
- * an English respelling is what it says best. It also reads a full stop that
- * follows an element as "dot", so punctuation after a name moves inside the `sub`.
+ * The parts as eSpeak NG hears them, as a list of text runs and names:
+ * - Names become `<sub alias>` respellings: eSpeak ignores `<phoneme>`, and a
+ *   voice switch leaves it in the other language.
+ * - Numbers become words (see numbers.ts): eSpeak ignores `say-as` for dates
+ *   and ordinals and reads years as "nineteen hundred and forty four".
+ * - A sentence-final full stop that does not directly follow a letter is
+ *   dropped. eSpeak reads "." (or "..") at the end of `<s>` as "dot" after an
+ *   element (`</sub>.`, `</say-as>.`), a closing quote or bracket (`"Sea of
+ *   Flames".`, `(LeBlanc).`), a space, "%" or an emoji. Without it the `</s>`
+ *   still ends the sentence with the same falling tune: measured, every
+ *   episode renders to identical samples with and without its final stops.
+ *   An ellipsis ("...") is a pause, never "dot", so it stays. Commas, question
+ *   and exclamation marks stay where they are, outside the `sub`: inside its
+ *   alias eSpeak drops them along with their pause and tune.
  */
-function speakEspeakParts(out: SsmlBuilder, parts: readonly SpokenPart[]): void {
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
-    if (part.kind === 'text') {
-      out.text(part.text);
-      continue;
-    }
-    const next = parts[i + 1];
-    const punctuation = next?.kind === 'text' ? (/^[.,;:!?]+/.exec(next.text)?.[0] ?? '') : '';
-    const alias = (part.possessive ? `${part.entry.respelling}s` : part.entry.respelling) + punctuation;
-    out.sub(alias, part.text + punctuation);
-    if (punctuation !== '' && next?.kind === 'text') {
-      out.text(next.text.slice(punctuation.length));
-      i++;
-    }
+function espeakParts(parts: readonly SpokenPart[]): EspeakPart[] {
+  const out: EspeakPart[] = [];
+  const addText = (text: string): void => {
+    const last = out.at(-1);
+    if (last?.kind === 'text') out[out.length - 1] = { kind: 'text', text: last.text + text };
+    else out.push({ kind: 'text', text });
+  };
+  for (const part of parts) {
+    if (part.kind === 'text') addText(part.text);
+    else if (part.kind === 'number') addText(part.words);
+    else out.push({ kind: 'sub', alias: part.possessive ? possessiveRespelling(part.entry.respelling) : part.entry.respelling, text: part.text });
   }
+  const last = out.at(-1);
+  if (last?.kind === 'text') {
+    let text = last.text.trimEnd();
+    // Again after each removal: "50%. ." would otherwise end in "%." once the last stop went.
+    while (SPOKEN_AS_DOT.test(text)) text = text.replace(SPOKEN_AS_DOT, '').trimEnd();
+    if (text === '') out.pop();
+    else out[out.length - 1] = { kind: 'text', text };
+  }
+  return out;
 }
 
-function sentenceSsml(out: SsmlBuilder, sentence: NarrationSentence, profile: 'canonical' | 'espeak', lang: string): void {
+function sentenceSsml(out: SsmlBuilder, sentence: NarrationSentence, layout: Layout): void {
+  if (layout.profile === 'canonical') {
+    out.sentence((s) => {
+      s.mark(sentence.id);
+      for (const part of sentence.parts) speakCanonical(s, part, layout.language);
+    });
+    return;
+  }
   out.sentence(
     (s) => {
+      // Kept in this profile too: the embedded engine reports marks as events, and sentence timings come from them.
       s.mark(sentence.id);
-      if (profile === 'espeak') speakEspeakParts(s, sentence.parts);
-      else for (const part of sentence.parts) speakCanonical(s, part);
+      for (const part of espeakParts(sentence.parts)) {
+        if (part.kind === 'text') s.text(part.text);
+        else s.sub(part.alias, part.text);
+      }
     },
-    // eSpeak NG stays in a language after any switch unless every sentence names its own.
-    profile === 'espeak' ? { lang } : {},
+    // eSpeak NG picks its voice from xml:lang and stays in a language after any switch
+    // unless every sentence names its own; the chosen voice's tag keeps that voice.
+    { lang: layout.sentenceLanguage },
   );
 }
 
-/** An SSML 1.0 document of the whole narration for the canonical or eSpeak profile. */
-export function renderSsml(narration: Narration, profile: 'canonical' | 'espeak'): string {
-  const doc = new SsmlBuilder();
-  narration.chapters.forEach((chapter, c) => {
-    doc.paragraph((p) => {
-      if (c > 0) p.pause(CHAPTER_BREAK_MS);
-      for (const sentence of chapter.sentences) {
-        if (sentence.kind === 'chapter-title' && c === 0 && chapter.sentences[0] !== sentence) p.pause(TITLE_BREAK_MS);
-        sentenceSsml(p, sentence, profile, narration.language);
-        if (sentence.kind === 'chapter-title') p.pause(TITLE_BREAK_MS);
-      }
+function chapterSsml(out: SsmlBuilder, chapter: NarrationChapter, layout: Layout, leadingBreak: boolean): void {
+  out.paragraph((p) => {
+    p.newline();
+    if (leadingBreak) p.pause(CHAPTER_BREAK_MS).newline();
+    let pausedLast = false;
+    chapter.sentences.forEach((sentence, i) => {
+      // The first chapter opens with the episode's title and summary: pause before its own title
+      // (once: an episode without a summary has just paused after its title).
+      if (sentence.kind === 'chapter-title' && i > 0 && !pausedLast) p.pause(TITLE_BREAK_MS).newline();
+      sentenceSsml(p, sentence, layout);
+      p.newline();
+      pausedLast = sentence.kind === 'chapter-title' || sentence.kind === 'episode-title';
+      if (pausedLast) p.pause(TITLE_BREAK_MS).newline();
     });
   });
+}
+
+function layoutFor(narration: Narration, profile: SsmlProfile, options: SsmlOptions): Layout {
+  // Callers in plain JavaScript, or with a cast, can still pass "plain".
+  if (profile !== 'canonical' && profile !== 'espeak') throw new SsmlError(`"${String(profile)}" is not an SSML profile (canonical or espeak)`);
+  if (options.rate !== undefined) {
+    if (profile !== 'canonical') {
+      throw new SsmlError(`the ${profile} profile carries no rate: give the rate to the engine's own rate option, so it is applied once`);
+    }
+    if (!Number.isFinite(options.rate) || options.rate < RATE_LIMITS.min || options.rate > RATE_LIMITS.max) {
+      throw new SsmlError(`rate ${options.rate} is outside ${RATE_LIMITS.min} to ${RATE_LIMITS.max}`);
+    }
+  }
+  if (options.voice !== undefined && !isLanguageTag(options.voice)) {
+    throw new SsmlError(`voice "${options.voice}" is not a voice id such as en-us or en-gb-x-rp`);
+  }
+  return { profile, language: narration.language, sentenceLanguage: options.voice ?? narration.language };
+}
+
+function documentOf(narration: Narration, chapters: readonly NarrationChapter[], profile: SsmlProfile, options: SsmlOptions, whole: boolean): string {
+  const layout = layoutFor(narration, profile, options);
+  const body = (b: SsmlBuilder): void => {
+    chapters.forEach((chapter, c) => {
+      b.newline();
+      // A document of one chapter starts with it: no silence to wait through first.
+      chapterSsml(b, chapter, layout, whole && c > 0);
+    });
+    b.newline();
+  };
+  const doc = new SsmlBuilder();
+  const rate = profile === 'canonical' && options.rate !== undefined && options.rate !== 1 ? options.rate : undefined;
+  const withRate = (b: SsmlBuilder): void => {
+    if (rate === undefined) body(b);
+    else b.newline().prosody(rate, body).newline();
+  };
+  if (profile === 'canonical' && options.voice !== undefined) doc.newline().voice({ name: options.voice }, withRate).newline();
+  else withRate(doc);
   return doc.toDocument(narration.language);
 }
 
-/** Readable text for engines without SSML: paragraphs per chapter, pauses as punctuation. */
-export function renderPlain(narration: Narration): string {
-  return (
-    narration.chapters
-      .map((chapter) => chapter.sentences.map((s) => s.text).join(' '))
-      .join('\n\n') + '\n'
-  );
+/**
+ * An SSML 1.0 document of the whole narration: a `<p>` per chapter, an `<s>`
+ * per sentence with a `<mark>` named by the sentence id before its words.
+ * @throws SsmlError for a rate in the eSpeak profile, or a rate or voice out of range.
+ */
+export function renderSsml(narration: Narration, profile: SsmlProfile, options: SsmlOptions = {}): string {
+  return documentOf(narration, narration.chapters, profile, options, true);
 }
 
-/** Renders a narration in any profile. */
-export function renderNarration(narration: Narration, profile: Profile): string {
-  return profile === 'plain' ? renderPlain(narration) : renderSsml(narration, profile);
+function findChapter(narration: Narration, chapterId: string): NarrationChapter {
+  const chapter = narration.chapters.find((c) => c.id === chapterId);
+  if (chapter === undefined) throw new NarrationError(`episode "${narration.episodeId}" has no chapter "${chapterId}"`);
+  return chapter;
+}
+
+/**
+ * An SSML 1.0 document of one chapter, with the same sentence ids and marks
+ * as in the whole episode (the first chapter holds the episode's title and summary).
+ * @throws NarrationError when the episode has no such chapter.
+ */
+export function renderChapterSsml(narration: Narration, chapterId: string, profile: SsmlProfile, options: SsmlOptions = {}): string {
+  return documentOf(narration, [findChapter(narration, chapterId)], profile, options, false);
+}
+
+function plainOf(chapters: readonly NarrationChapter[]): string {
+  const paragraphs: string[] = [];
+  let run: string[] = [];
+  const flush = (): void => {
+    if (run.length > 0) paragraphs.push(run.join(' '));
+    run = [];
+  };
+  for (const chapter of chapters) {
+    for (const sentence of chapter.sentences) {
+      const text = cleanText(sentence.text).trim();
+      if (sentence.kind === 'episode-title' || sentence.kind === 'chapter-title') {
+        flush();
+        paragraphs.push(text);
+      } else {
+        run.push(text);
+      }
+    }
+    flush();
+  }
+  return paragraphs.filter((p) => p !== '').join('\n\n') + '\n';
+}
+
+/**
+ * Readable text for engines without SSML (`say`, festival, browser speech):
+ * the sentences as written, with pauses as punctuation and paragraphs. Each
+ * title is a sentence of its own (it ends with a full stop) followed by a
+ * blank line; each chapter's sentences form one paragraph.
+ */
+export function renderPlain(narration: Narration): string {
+  return plainOf(narration.chapters);
+}
+
+/** {@link renderPlain} for one chapter. */
+export function renderChapterPlain(narration: Narration, chapterId: string): string {
+  return plainOf([findChapter(narration, chapterId)]);
+}
+
+/**
+ * Renders a narration, or one chapter of it, in any profile. The plain profile
+ * can carry neither rate nor voice, so it refuses them rather than drop them.
+ */
+export function renderNarration(narration: Narration, profile: Profile, options: RenderOptions = {}): string {
+  const { chapterId, ...ssmlOptions } = options;
+  if (profile === 'plain') {
+    if (ssmlOptions.rate !== undefined || ssmlOptions.voice !== undefined) {
+      throw new SsmlError('the plain profile carries no rate or voice: give them to the engine');
+    }
+    return chapterId === undefined ? renderPlain(narration) : renderChapterPlain(narration, chapterId);
+  }
+  return chapterId === undefined ? renderSsml(narration, profile, ssmlOptions) : renderChapterSsml(narration, chapterId, profile, ssmlOptions);
 }

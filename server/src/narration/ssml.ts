@@ -2,10 +2,13 @@
  * A typed, safe face on `ssml-builder`.
  *
  * ssml-builder renders the inline elements we need (`sub`, `say-as`, `phoneme`,
- * `break`, `prosody`), but as measured it emits `<speak>` without `version`,
- * `xmlns` or `xml:lang` (not schema-valid), has no `voice`, `mark` or `lang`,
- * throws strings, and leaves the `sub` alias and the `sayAs` word unescaped.
- * This module fixes each of those, so nothing it returns can be malformed.
+ * `break`), but as measured it emits `<speak>` without `version`, `xmlns` or
+ * `xml:lang` (not schema-valid), has no `voice`, `mark` or nestable `prosody`,
+ * throws strings, leaves the `sub` alias, the `say-as` word and most of the
+ * `phoneme` pronunciation unescaped, escapes quotes in text as entities
+ * (which native eSpeak NG 1.51 then misreads), and joins every piece with a space (so
+ * "(Marie-Laure)" came out as "( Marie-Laure )"). This module fixes each of
+ * those, so nothing it returns can be malformed.
  */
 import Speech from 'ssml-builder';
 import { cleanText } from './clean-text.js';
@@ -20,6 +23,16 @@ export class SsmlError extends Error {
   }
 }
 
+/**
+ * Escapes text for character data only, as little as XML allows: `&`, `<`, and
+ * the `>` of `]]>`. Quotes stay literal because native eSpeak NG 1.51 reads a
+ * full stop right before an entity (`heartbreaking.&quot;`) as "dot"
+ * (measured; the embedded build does not); with a literal `"` both read it right.
+ */
+export function escapeXmlText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/]]>/g, ']]&gt;');
+}
+
 /** Escapes text for XML content and for single- or double-quoted attributes. */
 export function escapeXml(text: string): string {
   return text
@@ -30,39 +43,71 @@ export function escapeXml(text: string): string {
     .replace(/'/g, '&apos;');
 }
 
-const LANGUAGE_TAG = /^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$/;
+// BCP 47 as xs:language allows it: a 2-3 letter language, then subtags of 1 to 8
+// letters or digits, so private-use tags such as eSpeak's `en-gb-x-rp` pass.
+const LANGUAGE_TAG = /^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{1,8})*$/;
 // xsd:token without spaces: what a mark name must be for engines to report it back intact.
 const MARK_NAME = /^[A-Za-z0-9._:-]{1,120}$/;
+
+/** True when `tag` is a language tag this builder accepts for `xml:lang`. */
+export function isLanguageTag(tag: string): boolean {
+  return LANGUAGE_TAG.test(tag);
+}
 
 function checkLanguage(lang: string): string {
   if (!LANGUAGE_TAG.test(lang)) throw new SsmlError(`"${lang}" is not a language tag such as en-US`);
   return lang;
 }
 
-/** Runs an ssml-builder call, turning its thrown strings into SsmlError. */
-function guarded<T>(what: string, call: () => T): T {
+/** Runs an ssml-builder call on a fresh instance and returns the one element it wrote, turning thrown strings into SsmlError. */
+function rendered(what: string, write: (speech: Speech) => void): string {
   try {
-    return call();
+    const speech = new Speech();
+    write(speech);
+    // One element per instance, so ssml-builder's joining space never appears.
+    return speech.ssml(true);
   } catch (thrown) {
     const message = thrown instanceof Error ? thrown.message : String(thrown);
     throw new SsmlError(`${what}: ${message}`, { cause: thrown });
   }
 }
 
+/**
+ * `say-as` interpretations, by the names of the W3C say-as Note. `spell-out`
+ * (Alexa's name) is accepted and written as `characters`, the standard name,
+ * which is also the one eSpeak NG honours (measured: it reads `spell-out`
+ * content as a word).
+ */
 export type SayAsInterpretation = 'characters' | 'spell-out' | 'cardinal' | 'ordinal' | 'digits' | 'date' | 'time';
+
+/** Highest and lowest prosody rate multipliers the builder writes. */
+export const PROSODY_RATE_LIMITS = { min: 0.2, max: 10 } as const;
 
 /**
  * Builds a run of SSML content. Container methods (`sentence`, `paragraph`,
- * `voice`, `prosody`) take a callback that fills a nested builder.
+ * `voice`, `prosody`) take a callback that fills a nested builder. Pieces are
+ * joined exactly as given: no space is added between them.
  */
 export class SsmlBuilder {
-  readonly #speech = new Speech();
+  readonly #pieces: string[] = [];
 
-  /** Plain text, cleaned of what an engine cannot say, then escaped. */
+  /**
+   * Plain text, cleaned of what an engine cannot say, then escaped. Spaces are
+   * kept as given. Not ssml-builder's `say`: it escapes quotes as entities (see
+   * {@link escapeXmlText} for why that matters).
+   */
   text(text: string): this {
-    // ssml-builder joins pieces with a space, so edge spaces would only double up.
-    const clean = cleanText(text).trim();
-    if (clean !== '') guarded('text', () => this.#speech.say(clean));
+    const clean = cleanText(text);
+    if (clean !== '') this.#pieces.push(escapeXmlText(clean));
+    return this;
+  }
+
+  /**
+   * A line break between block elements: whitespace that engines ignore there,
+   * so documents (and their golden files) read one sentence per line.
+   */
+  newline(): this {
+    this.#pieces.push('\n');
     return this;
   }
 
@@ -71,7 +116,7 @@ export class SsmlBuilder {
     const spoken = cleanText(alias).trim();
     const written = cleanText(text).trim();
     if (spoken === '' || written === '') throw new SsmlError('sub needs a non-empty alias and text');
-    guarded('sub', () => this.#speech.sub(escapeXml(spoken), written));
+    this.#pieces.push(rendered('sub', (s) => s.sub(escapeXml(spoken), written)));
     return this;
   }
 
@@ -80,9 +125,9 @@ export class SsmlBuilder {
     const clean = cleanText(word).trim();
     if (clean === '') throw new SsmlError('say-as needs a non-empty word');
     if (format !== undefined && !/^[A-Za-z0-9._-]+$/.test(format)) throw new SsmlError(`say-as format "${format}" is not a token`);
-    guarded('say-as', () =>
-      this.#speech.sayAs(format === undefined ? { word: escapeXml(clean), interpret: interpretAs } : { word: escapeXml(clean), interpret: interpretAs, format }),
-    );
+    const interpret = interpretAs === 'spell-out' ? 'characters' : interpretAs;
+    const options = format === undefined ? { word: escapeXml(clean), interpret } : { word: escapeXml(clean), interpret, format };
+    this.#pieces.push(rendered('say-as', (s) => s.sayAs(options)));
     return this;
   }
 
@@ -92,28 +137,30 @@ export class SsmlBuilder {
     if (ph === '') throw new SsmlError('phoneme needs a pronunciation');
     // ssml-builder escapes only the apostrophe in `ph`; escape the rest first, then let it add &apos;.
     const escaped = ph.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-    guarded('phoneme', () => this.#speech.phoneme('ipa', escaped, cleanText(text)));
+    this.#pieces.push(rendered('phoneme', (s) => s.phoneme('ipa', escaped, cleanText(text))));
     return this;
   }
 
   /** A pause of `ms` milliseconds (0 to 10 000, as ssml-builder allows). */
   pause(ms: number): this {
     if (!Number.isInteger(ms) || ms < 0 || ms > 10_000) throw new SsmlError(`pause of ${ms} ms is outside 0 to 10000`);
-    guarded('break', () => this.#speech.pause(`${ms}ms`));
+    this.#pieces.push(rendered('break', (s) => s.pause(`${ms}ms`)));
     return this;
   }
 
   /** A named point the engine reports back when it reaches it. */
   mark(name: string): this {
     if (!MARK_NAME.test(name)) throw new SsmlError(`mark name "${name}" must be 1 to 120 letters, digits or . _ : -`);
-    this.#speech.sayWithSSML(`<mark name="${name}"/>`);
+    this.#pieces.push(`<mark name="${name}"/>`);
     return this;
   }
 
+  /** An `<s>`, optionally with its own `xml:lang`. */
   sentence(fill: (inner: SsmlBuilder) => void, options: { lang?: string } = {}): this {
     return this.#wrap('s', fill, options.lang === undefined ? '' : ` xml:lang="${checkLanguage(options.lang)}"`);
   }
 
+  /** A `<p>`, optionally with its own `xml:lang`. */
   paragraph(fill: (inner: SsmlBuilder) => void, options: { lang?: string } = {}): this {
     return this.#wrap('p', fill, options.lang === undefined ? '' : ` xml:lang="${checkLanguage(options.lang)}"`);
   }
@@ -129,17 +176,27 @@ export class SsmlBuilder {
     return this.#wrap('voice', fill, attributes);
   }
 
-  /** Speaking rate as a percentage of normal (e.g. 200 for twice as fast). */
-  prosody(ratePercent: number, fill: (inner: SsmlBuilder) => void): this {
-    if (!Number.isFinite(ratePercent) || ratePercent < 20 || ratePercent > 1000) {
-      throw new SsmlError(`prosody rate ${ratePercent}% is outside 20% to 1000%`);
+  /**
+   * Speaking rate as a multiplier of the voice's normal rate (2 = twice as fast).
+   *
+   * Written as a bare number, which SSML 1.0 defines as exactly that multiplier.
+   * A percentage is a relative change in SSML 1.0 ("+100%") but a multiplier in
+   * SSML 1.1 ("200%"), so an unsigned "200%" in a 1.0 document is ambiguous.
+   * ssml-builder's own `prosody` only writes percentages and cannot nest, so
+   * this writes the element itself.
+   */
+  prosody(rate: number, fill: (inner: SsmlBuilder) => void): this {
+    if (!Number.isFinite(rate) || rate < PROSODY_RATE_LIMITS.min || rate > PROSODY_RATE_LIMITS.max) {
+      throw new SsmlError(`prosody rate ${rate} is outside ${PROSODY_RATE_LIMITS.min} to ${PROSODY_RATE_LIMITS.max}`);
     }
-    return this.#wrap('prosody', fill, ` rate="${Math.round(ratePercent)}%"`);
+    // At most three decimals, never an exponent: xsd:decimal has no "1e-7".
+    const value = String(Number(rate.toFixed(3)));
+    return this.#wrap('prosody', fill, ` rate="${value}"`);
   }
 
   /** The content built so far, without a root element. */
   toFragment(): string {
-    return this.#speech.ssml(true);
+    return this.#pieces.join('');
   }
 
   /**
@@ -158,7 +215,7 @@ export class SsmlBuilder {
   #wrap(tag: string, fill: (inner: SsmlBuilder) => void, attributes: string): this {
     const inner = new SsmlBuilder();
     fill(inner);
-    this.#speech.sayWithSSML(`<${tag}${attributes}>${inner.toFragment()}</${tag}>`);
+    this.#pieces.push(`<${tag}${attributes}>${inner.toFragment()}</${tag}>`);
     return this;
   }
 }

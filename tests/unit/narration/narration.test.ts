@@ -1,17 +1,20 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadContentPack } from '../../../server/src/content/load.js';
 import type { ContentPack } from '../../../server/src/content/schema.js';
-import { createNameFinder, narrateEpisode, splitSentences } from '../../../server/src/narration/narration.js';
-import { renderNarration, renderSsml } from '../../../server/src/narration/render.js';
+import { onTextCleaned } from '../../../server/src/narration/clean-text.js';
+import { NarrationError, createNameFinder, narrateEpisode, splitSentences, withNumbers } from '../../../server/src/narration/narration.js';
 import { FIXTURE_PACK } from '../../helpers/paths.js';
-import { schemaUnavailableReason, validateSsml } from '../../helpers/xmllint.js';
 
-const unavailable = schemaUnavailableReason();
 let pack: ContentPack;
 
 beforeAll(async () => {
   pack = await loadContentPack(FIXTURE_PACK);
 });
+
+/** The fixture pack with one fact's text replaced. */
+function withFact(id: string, text: string): ContentPack {
+  return { ...pack, facts: pack.facts.map((f) => (f.id === id ? { ...f, text } : f)) };
+}
 
 describe('narrateEpisode', () => {
   test('opens with the episode title and summary, then each chapter title, then its items in order', () => {
@@ -33,6 +36,49 @@ describe('narrateEpisode', () => {
     const sentences = narration.chapters.flatMap((c) => c.sentences);
     expect(sentences.filter((s) => s.kind === 'fact').map((s) => s.factId)).toEqual(['story-island', 'story-island', 'cast-keeper', 'crew-director']);
     expect(new Set(sentences.map((s) => s.id)).size).toBe(sentences.length);
+    expect(sentences.every((s) => /^c\d+\.s\d+$/.test(s.id))).toBe(true);
+  });
+
+  test.each([
+    { name: 'a question', title: 'Who keeps the lamp?', expected: 'Chapter 1: Who keeps the lamp?' },
+    { name: 'a full stop', title: 'The island.', expected: 'Chapter 1: The island.' },
+    { name: 'a quotation that ends a sentence', title: 'She said "stay."', expected: 'Chapter 1: She said "stay."' },
+    { name: 'an ellipsis', title: 'And then…', expected: 'Chapter 1: And then…' },
+  ])('a chapter title that already ends with $name gets no second full stop', ({ title, expected }) => {
+    const episode = pack.episodes[0]!;
+    const narration = narrateEpisode(pack, { ...episode, chapters: [{ ...episode.chapters[0]!, title }] });
+    expect(narration.chapters[0]!.sentences.find((s) => s.kind === 'chapter-title')?.text).toBe(expected);
+  });
+
+  test('text no engine can say is cleaned once, with a report, before any sentence holds it', () => {
+    const heard: string[] = [];
+    onTextCleaned((removed) => heard.push(removed));
+    try {
+      const narration = narrateEpisode(withFact('crew-director', 'Bo Renn\u0000 directs\u0007 all three\uD800 episodes.'), pack.episodes[0]!);
+      const sentence = narration.chapters[1]!.sentences.find((s) => s.factId === 'crew-director');
+      expect(sentence?.text).toBe('Bo Renn directs all three episodes.');
+      expect(heard).toEqual(['U+0000 U+0007 U+D800']);
+    } finally {
+      onTextCleaned(undefined);
+    }
+  });
+
+  test('numbers written with digits become parts that know how they are read', () => {
+    const narration = narrateEpisode(withFact('crew-director', 'Bo Renn directs 3 episodes, from 1944 to the 2nd.'), pack.episodes[0]!);
+    const sentence = narration.chapters[1]!.sentences.find((s) => s.factId === 'crew-director')!;
+    expect(sentence.parts.filter((p) => p.kind === 'number').map((p) => p.kind === 'number' && [p.text, p.reading, p.words])).toEqual([
+      ['3', 'cardinal', 'three'],
+      ['1944', 'year', 'nineteen forty-four'],
+      ['2nd', 'ordinal', 'second'],
+    ]);
+    // The parts still spell out the sentence exactly as written.
+    expect(sentence.parts.map((p) => p.text).join('')).toBe(sentence.text);
+  });
+
+  test('an episode naming a fact the pack lacks is refused with a NarrationError', () => {
+    const episode = pack.episodes[0]!;
+    const broken = { ...episode, chapters: [{ ...episode.chapters[0]!, items: [{ fact: 'no-such-fact' }] }] };
+    expect(() => narrateEpisode(pack, broken)).toThrow(NarrationError);
   });
 });
 
@@ -40,6 +86,7 @@ describe('createNameFinder', () => {
   const find = createNameFinder([
     { id: 'ml', written: ['Marie-Laure', 'Marie-Laure LeBlanc'], lang: 'fr-FR', ipa: 'maʁi lɔʁ', respelling: 'mah ree lor' },
     { id: 'lb', written: ['LeBlanc'], lang: 'fr-FR', ipa: 'lə blɑ̃', respelling: 'luh blahn' },
+    { id: 'blank', written: ['  ', ' Saint-Malo '], lang: 'fr-FR', ipa: 'sɛ̃ malo', respelling: 'san-mah-loh' },
   ]);
 
   test('prefers the longest written form', () => {
@@ -47,55 +94,37 @@ describe('createNameFinder', () => {
     expect(parts[0]).toMatchObject({ kind: 'name', text: 'Marie-Laure LeBlanc' });
   });
 
-  test('keeps a possessive with the name', () => {
-    expect(find("Marie-Laure's father")[0]).toMatchObject({ kind: 'name', text: "Marie-Laure's", possessive: true });
+  test.each([
+    { name: 'a straight apostrophe', text: "Marie-Laure's father" },
+    { name: 'a curly apostrophe', text: 'Marie-Laure’s father' },
+  ])('keeps a possessive with $name with the name', ({ text }) => {
+    expect(find(text)[0]).toMatchObject({ kind: 'name', text: text.slice(0, 13), possessive: true });
   });
 
   test('does not match inside a longer word', () => {
     expect(find('LeBlancs and Marie-Laureen').every((p) => p.kind === 'text')).toBe(true);
   });
+
+  test('ignores blank written forms and trims the edges of others', () => {
+    const parts = find('In  Saint-Malo  now.');
+    expect(parts.map((p) => [p.kind, p.text])).toEqual([
+      ['text', 'In  '],
+      ['name', 'Saint-Malo'],
+      ['text', '  now.'],
+    ]);
+  });
+});
+
+test('withNumbers splits only text parts, never a name', () => {
+  const find = createNameFinder([{ id: 'laps', written: ['21 Laps'], lang: 'en-US', ipa: 'ˈtwɛnti wʌn læps', respelling: 'twenty-one laps' }]);
+  expect(withNumbers(find('21 Laps made 3 shows.')).map((p) => [p.kind, p.text])).toEqual([
+    ['name', '21 Laps'],
+    ['text', ' made '],
+    ['number', '3'],
+    ['text', ' shows.'],
+  ]);
 });
 
 test('splitSentences splits prose into sentences', () => {
   expect(splitSentences('One. Two? Three! ')).toEqual(['One.', 'Two?', 'Three!']);
-});
-
-describe('rendered documents', () => {
-  test('the canonical profile speaks lexicon names as IPA in their language; eSpeak gets a respelling', () => {
-    const narration = narrateEpisode(pack, pack.episodes[0]!);
-    expect(renderSsml(narration, 'canonical')).toContain(`<voice xml:lang="fr-FR"><phoneme alphabet='ipa' ph='izɔld kɛʁbʁa'>Ysolde Kerbrat</phoneme></voice>`);
-    const espeak = renderSsml(narration, 'espeak');
-    expect(espeak).toContain(`<sub alias='ee zold kehr brah'>Ysolde Kerbrat</sub>`);
-    expect(espeak).not.toContain('<phoneme');
-    // Every sentence names its language, or eSpeak NG stays in the last one it switched to.
-    expect(espeak.match(/<s>/g)).toBeNull();
-  });
-
-  test('a mark before every sentence, named by its id', () => {
-    const narration = narrateEpisode(pack, pack.episodes[0]!);
-    const ids = narration.chapters.flatMap((c) => c.sentences.map((s) => s.id));
-    const marks = [...renderSsml(narration, 'canonical').matchAll(/<mark name="([^"]+)"\/>/g)].map((m) => m[1]);
-    expect(marks).toEqual(ids);
-  });
-
-  test('the plain profile gives the written text back', () => {
-    const plain = renderNarration(narrateEpisode(pack, pack.episodes[0]!), 'plain');
-    expect(plain).toContain('Ada Quill plays Ysolde Kerbrat & sings the keeper\'s songs <live>.');
-  });
-
-  test.skipIf(unavailable !== undefined)(`canonical and eSpeak documents validate against the W3C schema${unavailable ? ` (not run: ${unavailable})` : ''}`, () => {
-    for (const episode of pack.episodes) {
-      const narration = narrateEpisode(pack, episode);
-      expect(validateSsml(renderSsml(narration, 'canonical'))).toBe('');
-      expect(validateSsml(renderSsml(narration, 'espeak'))).toBe('');
-    }
-  });
-});
-
-test('in the eSpeak profile, punctuation after a name goes inside the sub, where eSpeak does not read it as "dot"', () => {
-  const narration = narrateEpisode(
-    { ...pack, facts: pack.facts.map((f) => (f.id === 'crew-director' ? { ...f, text: 'Bo Renn works with Ysolde Kerbrat.' } : f)) },
-    pack.episodes[0]!,
-  );
-  expect(renderSsml(narration, 'espeak')).toContain(`<sub alias='ee zold kehr brah.'>Ysolde Kerbrat.</sub></s>`);
 });
