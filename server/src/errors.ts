@@ -5,6 +5,7 @@
 import createError from '@fastify/error';
 
 export const EpisodeNotFound = createError<[string]>('ATL_EPISODE_NOT_FOUND', 'There is no episode with the id "%s".', 404);
+export const ChapterNotFound = createError<[string, string]>('ATL_CHAPTER_NOT_FOUND', 'There is no chapter "%s" in the episode "%s".', 404);
 export const PersonNotFound = createError<[string]>('ATL_PERSON_NOT_FOUND', 'There is no person with the id "%s".', 404);
 export const NameNotFound = createError<[string]>('ATL_NAME_NOT_FOUND', 'The pronunciation lexicon has no name "%s".', 404);
 export const RouteNotFound = createError<[string, string]>('ATL_NOT_FOUND', 'Nothing is served at %s %s.', 404);

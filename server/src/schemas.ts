@@ -35,7 +35,13 @@ export const AudioQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 export const SsmlQuerySchema = Type.Object(
-  { profile: Type.Union([Type.Literal('canonical'), Type.Literal('espeak'), Type.Literal('plain')], { default: 'canonical' }) },
+  {
+    profile: Type.Union([Type.Literal('canonical'), Type.Literal('espeak'), Type.Literal('plain')], { default: 'canonical' }),
+    /** One chapter as a document of its own. */
+    chapter: Type.Optional(Slug),
+    rate: VoiceQuerySchema.properties.rate,
+    voice: VoiceQuerySchema.properties.voice,
+  },
   { additionalProperties: false },
 );
 export const TranscriptQuerySchema = Type.Object(

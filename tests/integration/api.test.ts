@@ -156,3 +156,26 @@ describe('paths with file extensions, as a static export serves them', () => {
     expect(a.rawPayload.equals(b.rawPayload)).toBe(true);
   });
 });
+
+describe('SSML options', () => {
+  test('one chapter as its own document', async () => {
+    const response = await get('/api/episodes/the-light/ssml?chapter=people');
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('The people.');
+    expect(response.body).not.toContain('We begin at sea.');
+    if (unavailable === undefined) expect(validateSsml(response.body)).toBe('');
+  });
+
+  test('the canonical document carries the rate and the voice', async () => {
+    const body = (await get('/api/episodes/the-light/ssml?rate=2&voice=en-gb-x-rp')).body;
+    expect(body).toMatch(/<prosody rate="2">/);
+    expect(body).toContain('name="en-gb-x-rp"');
+    if (unavailable === undefined) expect(validateSsml(body)).toBe('');
+  });
+
+  test('an unknown chapter is a 404 naming it', async () => {
+    const response = await get('/api/episodes/the-light/ssml?chapter=nowhere');
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ code: 'ATL_CHAPTER_NOT_FOUND', detail: 'There is no chapter "nowhere" in the episode "the-light".' });
+  });
+});

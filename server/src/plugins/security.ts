@@ -53,7 +53,14 @@ export function renderRateLimit(isCached: (request: FastifyRequest) => boolean |
     rateLimit: {
       max: RENDERS_PER_MINUTE,
       timeWindow: 60_000,
-      allowList: (request: FastifyRequest) => isCached(request),
+      // A check that fails must not fail the request: validation answers bad input.
+      allowList: async (request: FastifyRequest) => {
+        try {
+          return await isCached(request);
+        } catch {
+          return true;
+        }
+      },
     },
   };
 }

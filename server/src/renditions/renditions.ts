@@ -156,13 +156,20 @@ export function createRenditions(options: RenditionsOptions): Renditions {
     return integrity;
   }
 
-  // Narrations are built once at start; so is each one's engine SSML.
-  const ssmlOf = new WeakMap<Narration, string>();
+  // Narrations are built once at start; so is each one's engine SSML per voice
+  // (the eSpeak profile names the voice's language on every sentence).
+  const ssmlOf = new WeakMap<Narration, Map<string, string>>();
   const keyOf = (request: Omit<RenditionRequest, 'format'>): { key: string; ssml: string } => {
-    let ssml = ssmlOf.get(request.narration);
+    let byVoice = ssmlOf.get(request.narration);
+    if (byVoice === undefined) {
+      byVoice = new Map();
+      ssmlOf.set(request.narration, byVoice);
+    }
+    const voiceKey = request.voice ?? '';
+    let ssml = byVoice.get(voiceKey);
     if (ssml === undefined) {
-      ssml = renderSsml(request.narration, 'espeak');
-      ssmlOf.set(request.narration, ssml);
+      ssml = renderSsml(request.narration, 'espeak', request.voice === undefined ? {} : { voice: request.voice });
+      byVoice.set(voiceKey, ssml);
     }
     return { key: sha256(JSON.stringify([ssml, engine.name, engine.version, request.voice ?? 'default', request.rate])), ssml };
   };

@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AudioFormat } from '../audio/formats.js';
 import type { Catalog, CatalogEntry } from '../catalog.js';
-import { EpisodeNotFound, FormatUnavailableHere, RenderBusyError, RenderFailed, UnknownVoice } from '../errors.js';
+import { ChapterNotFound, EpisodeNotFound, FormatUnavailableHere, RenderBusyError, RenderFailed, UnknownVoice } from '../errors.js';
 import { renderNarration } from '../narration/render.js';
 import { FormatUnavailable, RenderBusy, type Rendition, type Renditions } from '../renditions/renditions.js';
 import { captionsVtt, chaptersJson, chaptersVtt, transcriptHtml } from '../renditions/tracks.js';
@@ -52,6 +52,7 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     // Requests that validation will refuse never render: let validation answer them.
     if (entry === undefined || !Number.isFinite(rate) || !AUDIO_FORMATS.includes(format)) return true;
     const voice = query.voice;
+    if (voice !== undefined && !voiceIds.has(voice)) return true;
     return renditions.isCached({ narration: entry.narration, rate, format: request.url.includes('/audio') ? format : 'wav', ...(voice === undefined ? {} : { voice }) });
   });
 
@@ -101,9 +102,17 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     { schema: { params: IdParamsSchema, querystring: SsmlQuerySchema, response: { 200: Type.String(), ...problems } } },
     async (request, reply) => {
       const entry = lookup(request.params.id);
-      const { profile } = request.query;
+      const { profile, chapter, rate, voice } = request.query;
+      if (chapter !== undefined && !entry.narration.chapters.some((c) => c.id === chapter)) throw new ChapterNotFound(chapter, entry.episode.id);
+      if (voice !== undefined && !voiceIds.has(voice)) throw new UnknownVoice(voice, [...voiceIds].join(', '));
       const type = profile === 'plain' ? 'text/plain; charset=utf-8' : 'application/ssml+xml; charset=utf-8';
-      return reply.type(type).send(renderNarration(entry.narration, profile));
+      // Only the canonical document carries the rate; engines take it as an option.
+      const options = {
+        ...(chapter === undefined ? {} : { chapterId: chapter }),
+        ...(voice === undefined || profile === 'plain' ? {} : { voice }),
+        ...(profile === 'canonical' && rate !== 1 ? { rate } : {}),
+      };
+      return reply.type(type).send(renderNarration(entry.narration, profile, options));
     },
   );
 
