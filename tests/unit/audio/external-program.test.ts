@@ -1,0 +1,48 @@
+import { describe, test, expect } from 'vitest';
+import { ProgramError, runProgram } from '../../../server/src/audio/external-program.js';
+
+/** Node itself is the one program every machine running these tests has. */
+const NODE = process.execPath;
+const script = (code: string): string[] => ['-e', code];
+
+describe('runProgram', () => {
+  test('feeds stdin and collects stdout', async () => {
+    const { stdout } = await runProgram(NODE, script('process.stdin.pipe(process.stdout)'), { input: Buffer.from('bytes in, bytes out') });
+    expect(stdout.toString()).toBe('bytes in, bytes out');
+  });
+
+  test('hands arguments over as they are, with no shell to interpret them', async () => {
+    const args = ['$(touch pwned)', '`id`', '; rm -rf /', '"quoted" & |piped|', "it's"];
+    const { stdout } = await runProgram(NODE, [...script('process.stdout.write(JSON.stringify(process.argv.slice(1)))'), ...args]);
+    expect(JSON.parse(stdout.toString())).toEqual(args);
+  });
+
+  test.each([
+    { name: 'a missing program', command: 'no-such-program-here', args: [], failure: 'missing', message: /not installed or not on the PATH/ },
+    { name: 'a failing program', command: NODE, args: script('console.error("it went wrong"); process.exit(3)'), failure: 'failed', message: /exited with code 3: it went wrong/ },
+  ])('rejects $name with ProgramError', async ({ command, args, failure, message }) => {
+    const error: unknown = await runProgram(command, args).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProgramError);
+    expect((error as ProgramError).failure).toBe(failure);
+    expect((error as ProgramError).message).toMatch(message);
+  });
+
+  test('kills the program when aborted, keeping the reason', async () => {
+    const controller = new AbortController();
+    const started = performance.now();
+    const running = runProgram(NODE, script('setInterval(() => {}, 1000)'), { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('no longer wanted')), 100);
+    const error: unknown = await running.catch((caught: unknown) => caught);
+    expect((error as ProgramError).failure).toBe('aborted');
+    expect((error as ProgramError).cause).toEqual(new Error('no longer wanted'));
+    expect(performance.now() - started).toBeLessThan(3000);
+    await expect(runProgram(NODE, script(''), { signal: AbortSignal.abort() })).rejects.toMatchObject({ failure: 'aborted' });
+  });
+
+  test('kills the program on timeout and when it writes too much', async () => {
+    await expect(runProgram(NODE, script('setInterval(() => {}, 1000)'), { timeoutMs: 100 })).rejects.toMatchObject({ failure: 'timeout' });
+    await expect(runProgram(NODE, script('setInterval(() => process.stdout.write("x".repeat(65536)), 1)'), { maxOutputBytes: 100_000 })).rejects.toMatchObject({
+      failure: 'too-much-output',
+    });
+  });
+});

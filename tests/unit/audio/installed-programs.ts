@@ -1,0 +1,39 @@
+/**
+ * Test helpers for programs some tests need on the PATH. A missing program
+ * fails the test with the package to install (CI installs them in .ci/run):
+ * a test is never skipped silently.
+ */
+import { runProgram } from '../../../server/src/audio/external-program.js';
+
+/** Debian packages that provide the programs these tests run. */
+const PACKAGES: Readonly<Record<string, string>> = {
+  'espeak-ng': 'espeak-ng',
+  ffmpeg: 'ffmpeg',
+  opusenc: 'opus-tools',
+  festival: 'festival',
+};
+
+/**
+ * Resolves when `command` runs; otherwise throws an Error saying what to install.
+ * @param versionArgs Arguments that make the program print its version and exit 0.
+ */
+export async function requireProgram(command: string, versionArgs: readonly string[] = ['--version']): Promise<void> {
+  try {
+    await runProgram(command, versionArgs, { timeoutMs: 15_000 });
+  } catch (error) {
+    const pkg = PACKAGES[command] ?? command;
+    throw new Error(`${command} is needed by this test but cannot be run: install it with "apt-get install -y ${pkg}" (.ci/run installs it)`, { cause: error });
+  }
+}
+
+/** Decodes any audio file ffmpeg reads to mono 16-bit PCM at `sampleRate`. */
+export async function decodeWithFfmpeg(file: Buffer, sampleRate: number): Promise<Int16Array> {
+  await requireProgram('ffmpeg', ['-version']);
+  const { stdout } = await runProgram('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', 'pipe:0', '-f', 's16le', '-ac', '1', '-ar', String(sampleRate), 'pipe:1'], {
+    input: file,
+    timeoutMs: 30_000,
+  });
+  const samples = new Int16Array(Math.floor(stdout.length / 2));
+  Buffer.from(samples.buffer).set(stdout.subarray(0, samples.length * 2));
+  return samples;
+}
