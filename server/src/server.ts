@@ -1,16 +1,22 @@
 /**
- * Starts the companion: reads settings, refuses a broken content pack, starts
- * the speech engine, listens, and shuts down cleanly on SIGTERM or SIGINT.
+ * Starts the companion: reads settings, refuses a broken content pack, picks
+ * the speech engine (and says why), listens, warms the render cache in the
+ * background, and shuts down cleanly on SIGTERM or SIGINT.
  */
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { availableEncoders } from './audio/encoders.js';
 import { createCatalog } from './catalog.js';
 import { HELP, readSettings, SettingsError, type Settings } from './config.js';
 import { ContentError, loadContentPack } from './content/load.js';
 import { onTextCleaned } from './narration/clean-text.js';
 import { createRenditions } from './renditions/renditions.js';
-import { createEmbeddedEngine } from './speech/embedded/embedded-engine.js';
+import { warmUp, type WarmUp } from './renditions/warm-up.js';
+import { selectSpeechEngine } from './speech/select.js';
+
+/** How long in-flight responses and renders may take to finish at shutdown. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 function settingsOrExit(): Settings {
   try {
@@ -27,6 +33,12 @@ function settingsOrExit(): Settings {
   }
 }
 
+/** Human-readable logs in a terminal, JSON lines everywhere else (for log collectors). */
+function loggerOptions(level: string) {
+  if (!process.stdout.isTTY) return { level };
+  return { level, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } };
+}
+
 async function main(): Promise<void> {
   const settings = settingsOrExit();
 
@@ -40,43 +52,80 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const engine = createEmbeddedEngine();
+  const { engine, reason } = await selectSpeechEngine(settings.engine);
+  const encoders = await availableEncoders();
+  // The renditions log through the app, which is built after them.
+  let app: FastifyInstance | undefined = undefined;
   const renditions = createRenditions({
     engine,
+    encoders,
     cacheDir: settings.cacheDir,
-    onDiscard: (key, reason) => app.log.warn({ key, reason }, 'discarded a corrupt cache entry; rendering again'),
+    onDiscard: (file, why) => app?.log.warn({ file, reason: why }, 'discarded a corrupt cache entry; it will be rendered again'),
   });
-  const app: FastifyInstance = await buildApp(
-    { catalog: createCatalog(pack), renditions, engine, siteDir: path.join(settings.cacheDir, 'site') },
+  const catalog = createCatalog(pack);
+  let warming: WarmUp | undefined;
+  app = await buildApp(
     {
-      logger: { level: settings.logLevel },
+      catalog,
+      renditions,
+      engine,
+      siteDir: path.join(settings.cacheDir, 'site'),
+      baseUrl: settings.baseUrl,
+      warmUp: () => warming?.progress(),
+    },
+    {
+      logger: loggerOptions(settings.logLevel),
       // A slow client must not hold a socket for ever.
       requestTimeout: 30_000,
       connectionTimeout: 60_000,
+      bodyLimit: 16_384,
     },
   );
-  onTextCleaned((removed) => app.log.warn({ removed }, 'removed characters a speech engine cannot say'));
-  app.log.info({ engine: engine.name, version: engine.version }, 'speech engine: embedded eSpeak NG (compiled to JavaScript, in a worker thread)');
+  const log = app.log;
+  onTextCleaned((removed) => log.warn({ removed }, 'removed characters a speech engine cannot say'));
+  log.info({ engine: engine.name, version: engine.version }, `speech engine: ${engine.name} (${reason})`);
+  log.info({ formats: renditions.formats }, `audio formats: ${renditions.formats.join(', ')}`);
 
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
-    // Stop accepting, let in-flight responses finish (bounded), then stop the engine.
-    const force = setTimeout(() => process.exit(1), 10_000);
+    log.info({ signal }, 'shutting down: finishing responses under way');
+    warming?.stop();
+    const force = setTimeout(() => {
+      log.error('responses did not finish in time; exiting anyway');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
     force.unref();
-    app
-      .close()
-      .then(() => engine.close())
-      .then(() => process.exit(0))
-      .catch(() => process.exit(1));
+    // Stop accepting, let in-flight responses and renders finish, then stop the engine.
+    void (async () => {
+      try {
+        await app?.close();
+        await warming?.finished;
+        await engine.close();
+        process.exit(0);
+      } catch {
+        process.exit(1);
+      }
+    })();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   const address = await app.listen({ host: settings.host, port: settings.port });
-  process.stdout.write(`The audio companion is playing at ${address.replace('[::1]', 'localhost')}/\n`);
+  process.stdout.write(`The audio companion is playing at ${address}/\n`);
+
+  if (settings.warmCache) {
+    const format = renditions.formats.includes('mp3') ? 'mp3' : 'wav';
+    warming = warmUp(catalog, renditions, {
+      formats: [format],
+      onError: (episodeId, error) => log.warn({ episodeId, err: error }, 'could not warm an episode; it will render on request'),
+    });
+    void warming.finished.then(() => {
+      const { done, failed } = warming?.progress() ?? { done: 0, failed: 0 };
+      log.info({ done, failed }, 'render cache is warm');
+    });
+  }
 }
 
 main().catch((error: unknown) => {

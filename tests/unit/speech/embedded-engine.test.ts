@@ -10,7 +10,8 @@ const SSML =
   '<p><s><mark name="f1"/>Hello there.</s><s><mark name="f2"/>Marie-Laure lives in Paris.</s></p></speak>';
 
 /** About 13 minutes of speech: several seconds of rendering even on a fast machine. */
-const LONG_SSML = `<speak><p>${'The quick brown fox jumps over the lazy dog near the quiet river bank. '.repeat(200)}</p></speak>`;
+/** About an hour of speech: many seconds to render even on a fast machine, so a render of it can be timed out or aborted. */
+const LONG_SSML = `<speak><p>${'The quick brown fox jumps over the lazy dog near the quiet river bank. '.repeat(800)}</p></speak>`;
 
 const seconds = (synthesis: Synthesis): number => synthesis.samples.length / synthesis.sampleRate;
 const ofType = (events: readonly TimingEvent[], type: TimingEvent['type']): TimingEvent[] => events.filter((event) => event.type === type);
@@ -143,10 +144,11 @@ describe('embedded engine (eSpeak NG in worker threads)', () => {
 
 describe('embedded engine limits and lifecycle', () => {
   test('times out a render, replaces the worker, and renders the next request', async () => {
-    const engine = createEmbeddedEngine({ timeoutMs: 1000 });
+    // Long enough for a fresh worker's first short render on a busy machine, far shorter than LONG_SSML's render.
+    const engine = createEmbeddedEngine({ timeoutMs: 4000 });
     try {
       expect(await engine.available()).toBe(true);
-      await expect(engine.synthesize(LONG_SSML)).rejects.toThrow(/timed out after 1000 ms/);
+      await expect(engine.synthesize(LONG_SSML)).rejects.toThrow(/timed out after 4000 ms/);
       const next = await engine.synthesize(SSML);
       expect(ofType(next.events, 'mark').map((mark) => mark.name)).toEqual(['f1', 'f2']);
     } finally {

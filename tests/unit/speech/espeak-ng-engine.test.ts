@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, test, expect, beforeAll, afterAll } from 'vitest';
+import { runProgram } from '../../../server/src/audio/external-program.js';
+import { decodeWav } from '../../../server/src/audio/wav.js';
+import { SpeechError, type Synthesis, type TimingEvent } from '../../../server/src/speech/engine.js';
+import { createNativeEspeakEngine, type NativeEspeakEngine } from '../../../server/src/speech/native/espeak-ng-engine.js';
+import { requireProgram } from '../audio/installed-programs.js';
+
+const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'speech', 'lighthouse-espeak.ssml');
+const SSML = readFileSync(FIXTURE, 'utf8');
+const ROOT = '<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="en-US">';
+const doc = (body: string): string => `${ROOT}${body}</speak>`;
+const S1 = '<s xml:lang="en-US"><mark name="a"/>Hello there, my friend.</s>';
+const S2 = '<s xml:lang="en-US"><mark name="b"/>Marie-Laure lives in Paris.</s>';
+/** About 13 minutes of speech in one utterance: a second or more of rendering. */
+const LONG_SSML = `<speak><p>${'The quick brown fox jumps over the lazy dog near the quiet river bank. '.repeat(200)}</p></speak>`;
+
+const ofType = (events: readonly TimingEvent[], type: TimingEvent['type']): TimingEvent[] => events.filter((event) => event.type === type);
+const seconds = (synthesis: Synthesis): number => synthesis.samples.length / synthesis.sampleRate;
+const sampleAt = (synthesis: Synthesis, ms: number): number => Math.round((ms * synthesis.sampleRate) / 1000);
+/** Byte comparison: vitest's deep equality walks typed arrays element by element, seconds for a long render. */
+const sameSamples = (a: Int16Array, b: Int16Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+/** Milliseconds of digital silence just before `ms` (event times are whole ms, so start half a ms early). */
+function silenceBefore(synthesis: Synthesis, ms: number): number {
+  const { samples, sampleRate } = synthesis;
+  const from = sampleAt(synthesis, ms) - Math.ceil(sampleRate / 2000);
+  let before = from;
+  while (before > 0 && samples[before] === 0) before--;
+  return ((from - before) * 1000) / sampleRate;
+}
+
+/** Renders a document with the program directly, the way one utterance is rendered. */
+async function renderDirectly(document: string): Promise<Int16Array> {
+  const { stdout } = await runProgram('espeak-ng', ['-m', '-b', '1', '--stdout', '-v', 'gmw/en-US', '-s', '175', '--stdin'], { input: document });
+  // The program streams the WAV, so its header sizes are placeholders: take what arrived.
+  stdout.writeUInt32LE(stdout.length - 44, 40);
+  return decodeWav(stdout).samples;
+}
+
+/** espeak-ng processes that are children of this test process. */
+async function childEspeaks(): Promise<string[]> {
+  const { stdout } = await runProgram('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)]);
+  return stdout.toString('utf8').split('\n').filter((line) => line.includes('espeak-ng'));
+}
+
+describe('native espeak-ng engine', () => {
+  let engine: NativeEspeakEngine;
+  /** The fixture narration, rendered once for the tests that only read it. */
+  let narration: Synthesis;
+
+  beforeAll(async () => {
+    await requireProgram('espeak-ng');
+    engine = createNativeEspeakEngine();
+    expect(await engine.available()).toBe(true);
+    narration = await engine.synthesize(SSML);
+  });
+
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  test('names itself and carries the program’s version', async () => {
+    const { stdout } = await runProgram('espeak-ng', ['--version']);
+    const printed = /text-to-speech:\s*(\S+)/.exec(stdout.toString('utf8'))?.[1];
+    expect(engine.name).toBe('espeak-ng');
+    expect(await engine.probe()).toEqual({ available: true, programVersion: printed });
+    expect(engine.version).toBe(`${printed}+r1`);
+  });
+
+  test('renders a narration with a mark and a sentence event at each sentence start', () => {
+    const synthesis = narration;
+    expect(synthesis.sampleRate).toBe(22050);
+    expect(seconds(synthesis)).toBeGreaterThan(15);
+    expect(seconds(synthesis)).toBeLessThan(60);
+    const marks = ofType(synthesis.events, 'mark');
+    const sentences = ofType(synthesis.events, 'sentence');
+    expect(marks.map((mark) => mark.name)).toEqual(['c1.s1', 'c1.s2', 'c1.s3', 'c1.s4', 'c1.s5', 'c1.s6', 'c2.s1', 'c2.s2', 'c2.s3', 'c2.s4']);
+    expect(sentences.map((sentence) => sentence.audioMs)).toEqual(marks.map((mark) => mark.audioMs));
+    expect(marks[0]!.audioMs).toBe(0);
+    for (let i = 1; i < marks.length; i++) expect(marks[i]!.audioMs).toBeGreaterThan(marks[i - 1]!.audioMs);
+    // Every sentence starts after a silence: the pause before it, never in the middle of a word.
+    for (const mark of marks.slice(1)) expect(silenceBefore(synthesis, mark.audioMs)).toBeGreaterThan(400);
+  });
+
+  test('timings are exact by construction: each sentence is its own render, sample for sample', async () => {
+    const synthesis = narration;
+    const marks = ofType(synthesis.events, 'mark');
+    // c1.s5 and c1.s6 follow each other with no break, so c1.s5's render fills the whole span between their marks.
+    const from = sampleAt(synthesis, marks.find((mark) => mark.name === 'c1.s5')!.audioMs);
+    const to = sampleAt(synthesis, marks.find((mark) => mark.name === 'c1.s6')!.audioMs);
+    const sentence = /<s xml:lang="en-US"><mark name="c1.s5"\/>.*?<\/s>/.exec(SSML)![0];
+    const alone = await renderDirectly(doc(`<p>${sentence}</p>`));
+    // Event times are whole milliseconds: each end may be off by half a millisecond of samples.
+    const slack = Math.ceil(synthesis.sampleRate / 2000);
+    expect(Math.abs(to - from - alone.length)).toBeLessThanOrEqual(2 * slack);
+    const offsets = Array.from({ length: 2 * slack + 1 }, (_, i) => from - slack + i);
+    const matches = offsets.filter((start) => Buffer.from(synthesis.samples.buffer, synthesis.samples.byteOffset + start * 2, alone.byteLength).equals(Buffer.from(alone.buffer)));
+    expect(matches).toHaveLength(1);
+  });
+
+  test('joins sentences the way eSpeak does in one document, breaks included', async () => {
+    // In one document eSpeak makes the silence between sentences the longer of its own pause and the break.
+    for (const body of [`<p>${S1} ${S2}</p>`, `<p>${S1} <break time='400ms'/> ${S2}</p>`, `<p>${S1}</p><p><break time='900ms'/>${S2}</p>`]) {
+      const split = await engine.synthesize(doc(body));
+      const whole = await renderDirectly(doc(body));
+      expect(Math.abs(split.samples.length - whole.length) / 22.05).toBeLessThan(25);
+    }
+    const withBreak = await engine.synthesize(doc(`<p>${S1}</p><p><break time='900ms'/>${S2}</p>`));
+    const gap = silenceBefore(withBreak, ofType(withBreak.events, 'mark')[1]!.audioMs);
+    expect(gap).toBeGreaterThan(880);
+    expect(gap).toBeLessThan(920);
+    const shortBreak = await engine.synthesize(doc(`<p>${S1} <break time='100ms'/> ${S2}</p>`));
+    const noBreak = await engine.synthesize(doc(`<p>${S1} ${S2}</p>`));
+    expect(sameSamples(shortBreak.samples, noBreak.samples)).toBe(true);
+  });
+
+  test('gives the same audio and events however many processes render', async () => {
+    const one = createNativeEspeakEngine({ processes: 1 });
+    try {
+      const sequential = await one.synthesize(SSML);
+      expect(narration.events).toEqual(sequential.events);
+      expect(sameSamples(narration.samples, sequential.samples)).toBe(true);
+    } finally {
+      await one.close();
+    }
+  });
+
+  test('speaks faster at higher rates, beyond 450 wpm by time compression, marks moving along', async () => {
+    const two = doc(`<p>${S1} <break time='400ms'/> ${S2}</p>`);
+    const [normal, double, quadruple] = await Promise.all([1, 2, 4].map((rate) => engine.synthesize(two, { rate })));
+    expect(seconds(double!)).toBeLessThan(seconds(normal!) * 0.7);
+    expect(seconds(quadruple!)).toBeLessThan(seconds(double!) * 0.75);
+    const marks = ofType(quadruple!.events, 'mark');
+    expect(marks.map((mark) => mark.name)).toEqual(['a', 'b']);
+    // The break is compressed with the speech: 400 ms at rate 4 is 400 / (700 / 450) ms of output.
+    expect(silenceBefore(quadruple!, marks[1]!.audioMs)).toBeGreaterThan(240);
+    expect(marks[1]!.audioMs).toBeLessThan(seconds(quadruple!) * 1000);
+  });
+
+  test('accepts plain text and places a mark inside a sentence by estimate', async () => {
+    const plain = await engine.synthesize('Plain words, no markup & no marks.');
+    expect(ofType(plain.events, 'sentence')).toHaveLength(1);
+    const inside = await engine.synthesize('<speak>Hello there <mark name="mid"/>my good friend.</speak>');
+    const mark = ofType(inside.events, 'mark')[0]!;
+    expect(mark.audioMs).toBeGreaterThan(seconds(inside) * 100);
+    expect(mark.audioMs).toBeLessThan(seconds(inside) * 900);
+  });
+
+  test('lists the installed voices it knows, each of which renders', async () => {
+    const ids = (await engine.voices()).map((voice) => voice.id);
+    for (const id of ['en-us', 'en-gb', 'fr-fr', 'de-de']) expect(ids).toContain(id);
+    const french = await engine.synthesize(doc('<s>Bonjour.</s>'), { voice: 'fr-fr' });
+    const english = await engine.synthesize(doc('<s>Bonjour.</s>'), { voice: 'en-us' });
+    expect(sameSamples(french.samples, english.samples)).toBe(false);
+  });
+
+  test('refuses an unknown voice, a bad rate and malformed SSML with SpeechError', async () => {
+    await expect(engine.synthesize(SSML, { voice: 'xx-klingon' })).rejects.toBeInstanceOf(SpeechError);
+    await expect(engine.synthesize(SSML, { rate: 9 })).rejects.toThrow(/rate 9 is outside/);
+    await expect(engine.synthesize('<speak><s>Unclosed</speak>')).rejects.toThrow(/malformed SSML/);
+  });
+
+  test('aborting kills the running espeak-ng processes', async () => {
+    const controller = new AbortController();
+    const started = performance.now();
+    const render = engine.synthesize(LONG_SSML, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('listener left')), 150);
+    const error: unknown = await render.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SpeechError);
+    expect((error as SpeechError).cause).toEqual(new Error('listener left'));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(await childEspeaks()).toEqual([]);
+    await expect(engine.synthesize(SSML, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(SpeechError);
+  });
+
+  test('times out a render that takes too long', async () => {
+    const slow = createNativeEspeakEngine({ timeoutMs: 100 });
+    try {
+      await expect(slow.synthesize(LONG_SSML)).rejects.toThrow(/timed out after 100 ms/);
+      expect(await childEspeaks()).toEqual([]);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('native espeak-ng engine without the program', () => {
+  test('is unavailable, lists no voices, and says what to install', async () => {
+    const engine = createNativeEspeakEngine({ program: 'espeak-ng-that-is-not-installed' });
+    expect(await engine.available()).toBe(false);
+    expect(await engine.voices()).toEqual([]);
+    expect(engine.version).toBe('unprobed+r1');
+    const error: unknown = await engine.synthesize(SSML).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SpeechError);
+    expect((error as Error).message).toMatch(/not installed or not on the PATH.*apt-get install espeak-ng/);
+    await engine.close();
+    await engine.close();
+    await expect(engine.synthesize(SSML)).rejects.toThrow(/closed/);
+  });
+
+  test('rejects nonsensical options', () => {
+    expect(() => createNativeEspeakEngine({ processes: 0 })).toThrow(RangeError);
+    expect(() => createNativeEspeakEngine({ timeoutMs: -1 })).toThrow(RangeError);
+  });
+});
