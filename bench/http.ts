@@ -1,0 +1,517 @@
+/**
+ * HTTP benchmark: the audio and the episode JSON against references measured in
+ * the same run on loopback (issue 6).
+ *
+ * - (a) Range GET of 64 KiB and (b) full GET of an episode's audio, against nginx
+ *   serving the same file (target: at least 0.5x nginx's requests per second each);
+ * - (c) GET /api/episodes/<id>.json against a Fastify hello-world (target: 0.8x);
+ * - the server's resident memory at the end (target: under 150 MB).
+ *
+ * Three servers answer the audio: nginx; the companion as built (`dist/`); and a
+ * small Fastify server serving the same file through `server/src/http/` (byte-range
+ * planner + memory cache), to measure that module before it is wired into the route.
+ *
+ * Prints figures and never asserts: times depend on the machine. Every server runs
+ * as a child process and is stopped at the end, also on Ctrl-C.
+ *
+ *     npx tsx bench/http.ts [--duration 10] [--connections 32] [--companion <built checkout>]
+ *
+ * The same file is also the entry point of the child servers (`--serve hello|module`).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+const PROJECT_ROOT = path.resolve(path.dirname(THIS_FILE), '..');
+const HOST = '127.0.0.1';
+const RANGE = 'bytes=0-65535';
+const TARGETS = { range: 0.5, full: 0.5, json: 0.8, rssMb: 150 } as const;
+
+// ---------------------------------------------------------------------------
+// autocannon ships no types: these cover the options and results used here.
+
+interface LoadOptions {
+  url: string;
+  connections: number;
+  duration: number;
+  headers?: Record<string, string>;
+}
+interface Percentiles {
+  average: number;
+  p50: number;
+  p99: number;
+}
+interface LoadResult {
+  requests: Percentiles & { total: number };
+  throughput: Percentiles;
+  latency: Percentiles;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = (options: LoadOptions) => Promise<LoadResult>;
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon') as Autocannon;
+
+/**
+ * autocannon appends every body chunk to a string (for its `verifyBody` option).
+ * Decoding megabytes of audio as UTF-8 makes the client the bottleneck: about
+ * 60 MB/s here, whichever server answers, nginx included, so every ratio reads ~1.
+ * Nothing here checks bodies, so the appending is switched off.
+ */
+function stopBodyDecoding(): string {
+  try {
+    const queue = require('autocannon/lib/pipelinedRequestsQueue.js') as { prototype: { addBody(data: Buffer): void } };
+    queue.prototype.addBody = () => undefined;
+    return 'bodies counted, not decoded';
+  } catch {
+    return 'WARNING: could not stop autocannon decoding bodies; audio figures are client-bound';
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Child servers.
+
+/** A Fastify hello-world: the reference for the JSON route (no logger, as in Fastify's own benchmarks). */
+async function serveHello(port: number): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify();
+  app.get('/', async () => ({ hello: 'world' }));
+  await app.listen({ host: HOST, port });
+}
+
+/**
+ * The audio through `server/src/http/` as the route will use it: memory cache,
+ * planner, `reply.send()`; with the companion's request logging (JSON lines) so the
+ * figures predict the wired route.
+ */
+async function serveModule(port: number, file: string, sha256: string, size: number, contentType: string): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const { createByteCache } = await import('../server/src/http/memory-cache.js');
+  const { byteResponseBody, planByteResponse, strongEtag } = await import('../server/src/http/byte-ranges.js');
+  const cache = createByteCache();
+  const app = Fastify({ logger: { level: 'info' } });
+  app.get('/audio', async (request, reply) => {
+    const held = await cache.get(file, sha256, size);
+    const plan = planByteResponse(request, { size, etag: strongEtag(sha256), lastModified: held.lastModified, contentType });
+    return reply
+      .code(plan.status)
+      .headers(plan.headers)
+      .header('cross-origin-resource-policy', 'cross-origin')
+      .header('content-disposition', `inline; filename="episode${path.extname(file)}"`)
+      .send(byteResponseBody(plan, held.content));
+  });
+  await app.listen({ host: HOST, port });
+}
+
+// ---------------------------------------------------------------------------
+// Processes.
+
+interface Child {
+  readonly name: string;
+  readonly process: ChildProcess;
+  /** The last few kB the child wrote to stderr, to say why it failed. */
+  stderr(): string;
+  exited: boolean;
+}
+
+const children: Child[] = [];
+
+function startChild(name: string, command: string, args: readonly string[], cwd = PROJECT_ROOT): Child {
+  // stdout goes nowhere: a pipe nobody reads would block a logging server once full.
+  const process_ = spawn(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  let tail = '';
+  process_.stderr?.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  });
+  const child: Child = { name, process: process_, stderr: () => tail, exited: false };
+  process_.on('exit', () => {
+    child.exited = true;
+  });
+  process_.on('error', (error) => {
+    tail += `\n${error.message}`;
+    child.exited = true;
+  });
+  children.push(child);
+  return child;
+}
+
+async function stopChild(child: Child): Promise<void> {
+  if (child.exited || child.process.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
+  child.process.kill('SIGTERM');
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function stopAll(): Promise<void> {
+  await Promise.all(children.map(stopChild));
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `url` until `ready` says yes; fails early when the child has exited. */
+async function waitFor(child: Child, url: string, timeoutMs: number, ready: (response: Response) => Promise<boolean> = async (r) => r.ok): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exited) throw new Error(`${child.name} exited before it was ready:\n${child.stderr()}`);
+    try {
+      const response = await fetch(url);
+      if (await ready(response)) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${child.name} was not ready within ${timeoutMs / 1000} s (${url})\n${child.stderr()}`);
+    await sleep(250);
+  }
+}
+
+/** User plus system CPU seconds of processes, from /proc (Linux); undefined elsewhere. */
+async function cpuSeconds(pids: readonly number[]): Promise<number | undefined> {
+  let ticks = 0;
+  try {
+    for (const pid of pids) {
+      const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+  } catch {
+    return undefined;
+  }
+  // USER_HZ is 100 on every Linux architecture Node runs on.
+  return ticks / 100;
+}
+
+async function rssMb(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] === undefined ? undefined : Number(match[1]) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** nginx's worker processes: the children of its master. */
+async function childPids(parent: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const text = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === parent) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+// ---------------------------------------------------------------------------
+// nginx.
+
+/** The nginx binary, installed with apt-get when missing and allowed; undefined with the reason otherwise. */
+function findNginx(): { command: string } | { reason: string } {
+  const probe = () => spawnSync('nginx', ['-v'], { stdio: 'ignore' });
+  if (probe().error === undefined) return { command: 'nginx' };
+  if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).error !== undefined) {
+    return { reason: 'nginx is not installed (as root with apt-get, this bench installs nginx-light)' };
+  }
+  console.log('installing nginx-light with apt-get (at most 3 minutes)…');
+  const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'nginx-light'], {
+    stdio: 'ignore',
+    timeout: 180_000,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (install.status === 0 && probe().error === undefined) return { command: 'nginx' };
+  return { reason: `apt-get install nginx-light failed (status ${install.status})` };
+}
+
+const MIME_TYPES = 'types { audio/mpeg mp3; audio/wav wav; audio/ogg opus ogg; application/json json; }';
+
+/** Starts nginx on `port` serving `audioFile` as /audio.<ext>; its own prefix, logs and pid file in `folder`. */
+async function startNginx(command: string, folder: string, port: number, audioFile: string): Promise<{ child: Child; url: string }> {
+  const www = path.join(folder, 'www');
+  await mkdir(www, { recursive: true });
+  const name = `audio${path.extname(audioFile)}`;
+  await copyFile(audioFile, path.join(www, name));
+  // Workers run as an unprivileged user when the master is root: let them read the copy.
+  for (const dir of [path.dirname(folder), folder, www]) await chmod(dir, 0o755);
+  await chmod(path.join(www, name), 0o644);
+  // One worker against one Node process; sendfile as nginx ships it on Debian; an access log,
+  // as the companion logs every request.
+  const conf = `
+worker_processes 1;
+pid ${folder}/nginx.pid;
+error_log ${folder}/error.log;
+events { worker_connections 1024; }
+http {
+  ${MIME_TYPES}
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  access_log ${folder}/access.log;
+  client_body_temp_path ${folder}/client_body;
+  proxy_temp_path ${folder}/proxy;
+  fastcgi_temp_path ${folder}/fastcgi;
+  server { listen ${HOST}:${port}; root ${www}; }
+}
+`;
+  const confFile = path.join(folder, 'nginx.conf');
+  await writeFile(confFile, conf);
+  const child = startChild('nginx', command, ['-p', folder, '-e', path.join(folder, 'error.log'), '-c', confFile, '-g', 'daemon off;'], folder);
+  const url = `http://${HOST}:${port}/${name}`;
+  await waitFor(child, url, 10_000);
+  return { child, url };
+}
+
+// ---------------------------------------------------------------------------
+// Measuring.
+
+interface Figures {
+  readonly label: string;
+  readonly requestsPerSecond: number;
+  readonly megabytesPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly failures: number;
+  /** Requests served per CPU-second of the server: how much work each answer costs, whatever the client. */
+  readonly requestsPerCpuSecond: number | undefined;
+}
+
+async function measure(label: string, url: string, pids: () => Promise<number[]>, options: { duration: number; connections: number; headers?: Record<string, string> }): Promise<Figures> {
+  const { duration, connections, headers = {} } = options;
+  // A short run first, untimed: JIT, caches and TCP buffers settle.
+  await autocannon({ url, connections, duration: Math.min(2, duration), headers });
+  const processes = await pids();
+  const cpuBefore = await cpuSeconds(processes);
+  const result = await autocannon({ url, connections, duration, headers });
+  const cpuAfter = await cpuSeconds(processes);
+  const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+  const figures: Figures = {
+    label,
+    requestsPerSecond: result.requests.average,
+    megabytesPerSecond: result.throughput.average / 1e6,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+    requestsPerCpuSecond: cpu === undefined || cpu <= 0 ? undefined : result.requests.total / cpu,
+  };
+  console.log(row(figures));
+  return figures;
+}
+
+const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length));
+const num = (value: number | undefined, digits = 0, width = 9) => (value === undefined ? 'n/a' : value.toFixed(digits)).padStart(width);
+
+const HEADER = `${pad('', 40)}${'req/s'.padStart(9)}${'MB/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'failed'.padStart(9)}${'req/CPU-s'.padStart(11)}`;
+function row(f: Figures): string {
+  return `${pad(f.label, 40)}${num(f.requestsPerSecond)}${num(f.megabytesPerSecond, 1)}${num(f.p50, 1)}${num(f.p99, 1)}${num(f.failures)}${num(f.requestsPerCpuSecond, 0, 11)}`;
+}
+
+function ratioLine(name: string, ours: Figures | undefined, reference: Figures | undefined, target: number): string {
+  if (ours === undefined || reference === undefined) return `${pad(name, 44)} n/a (no reference)`;
+  const ratio = ours.requestsPerSecond / reference.requestsPerSecond;
+  const cpu =
+    ours.requestsPerCpuSecond !== undefined && reference.requestsPerCpuSecond !== undefined
+      ? `, per CPU-second ${(ours.requestsPerCpuSecond / reference.requestsPerCpuSecond).toFixed(2)}x`
+      : '';
+  const failed = ours.failures > 0 ? ` (${ours.failures} failed requests!)` : '';
+  return `${pad(name, 44)} ${ratio.toFixed(2)}x  target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'}${cpu}${failed}`;
+}
+
+// ---------------------------------------------------------------------------
+// The companion.
+
+interface EpisodeList {
+  episodes: { id: string; links: { audio: string; self?: string } }[];
+}
+interface Readiness {
+  warmUp?: { finished: boolean; done: number; total: number } | null;
+}
+
+/** The audio file the server answers `audioPath` from: same size and, by its integrity record, same hash. */
+async function cachedAudioFile(cacheDir: string, size: number): Promise<{ file: string; sha256: string }> {
+  const folder = path.join(cacheDir, 'renditions');
+  for (const name of await readdir(folder)) {
+    if (name.endsWith('.json') || name.endsWith('.tmp')) continue;
+    const file = path.join(folder, name);
+    if ((await stat(file)).size !== size) continue;
+    const record = JSON.parse(await readFile(`${file}.json`, 'utf8')) as { bytes: number; sha256: string };
+    return { file, sha256: record.sha256 };
+  }
+  throw new Error(`no file of ${size} bytes in ${folder}`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '32' },
+      // Another built checkout (its dist/ and node_modules/), e.g. a copy of the tree taken while others edit this one.
+      companion: { type: 'string', default: PROJECT_ROOT },
+    },
+  });
+  const duration = Number(values.duration);
+  const connections = Number(values.connections);
+  const companionRoot = path.resolve(values.companion);
+  const load = { duration, connections };
+  const work = await mkdtemp(path.join(tmpdir(), 'atl-bench-http-'));
+
+  const cleanUp = async () => {
+    await stopAll();
+    await rm(work, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    void cleanUp().finally(() => process.exit(130));
+  });
+
+  try {
+    if (!existsSync(path.join(companionRoot, 'dist', 'server', 'server.js'))) {
+      console.log('dist/ is missing: npm run build');
+      const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: companionRoot, stdio: 'inherit' });
+      if (build.status !== 0) throw new Error('npm run build failed');
+    }
+
+    // The companion, with a fresh cache it warms itself.
+    const cacheDir = path.join(work, 'cache');
+    const companionPort = await freePort();
+    const companion = startChild(
+      'the companion',
+      process.execPath,
+      ['dist/server/server.js', '--port', String(companionPort), '--cache', cacheDir, '--warm', 'on'],
+      companionRoot,
+    );
+    const origin = `http://${HOST}:${companionPort}`;
+    await waitFor(companion, `${origin}/readyz`, 120_000);
+    console.log('the companion is ready; waiting for the cache warm-up…');
+    let warmUpSeen = true;
+    await waitFor(companion, `${origin}/readyz`, 600_000, async (response) => {
+      const body = (await response.json()) as Readiness;
+      if (body.warmUp === undefined || body.warmUp === null) warmUpSeen = false;
+      return !warmUpSeen || body.warmUp?.finished === true;
+    });
+
+    const list = (await (await fetch(`${origin}/api/episodes`)).json()) as EpisodeList;
+    const episode = list.episodes[0];
+    if (episode === undefined) throw new Error('the companion lists no episodes');
+    // Ask for one byte: it renders when the warm-up did not (an older build), and the answer names the size.
+    const probe = async (audioPath: string) => fetch(`${origin}${audioPath}`, { headers: { range: 'bytes=0-0' }, signal: AbortSignal.timeout(300_000) });
+    let audioPath = episode.links.audio;
+    let answer = await probe(audioPath);
+    if (answer.status !== 206) {
+      console.log(`${audioPath} answered ${answer.status}; using the WAV instead`);
+      audioPath = `/api/episodes/${episode.id}/audio?format=wav`;
+      answer = await probe(audioPath);
+    }
+    await answer.arrayBuffer();
+    const size = Number(/\/(\d+)$/.exec(answer.headers.get('content-range') ?? '')?.[1]);
+    const contentType = answer.headers.get('content-type') ?? 'application/octet-stream';
+    if (answer.status !== 206 || !Number.isSafeInteger(size)) throw new Error(`${audioPath} answered ${answer.status} to a Range request`);
+    const { file, sha256 } = await cachedAudioFile(cacheDir, size);
+    const jsonPath = episode.links.self ?? `/api/episodes/${episode.id}.json`;
+
+    // The references and the module under test.
+    const nginx = findNginx();
+    let nginxServer: { child: Child; url: string } | undefined;
+    if ('command' in nginx) nginxServer = await startNginx(nginx.command, path.join(work, 'nginx'), await freePort(), file);
+    else console.log(`${nginx.reason}: the nginx ratios are skipped`);
+    const helloPort = await freePort();
+    const hello = startChild('hello-world', process.execPath, ['--import', 'tsx', THIS_FILE, '--serve', 'hello', String(helloPort)]);
+    const modulePort = await freePort();
+    const moduleServer = startChild('module server', process.execPath, [
+      '--import',
+      'tsx',
+      THIS_FILE,
+      '--serve',
+      'module',
+      String(modulePort),
+      file,
+      sha256,
+      String(size),
+      contentType,
+    ]);
+    const helloUrl = `http://${HOST}:${helloPort}/`;
+    const moduleUrl = `http://${HOST}:${modulePort}/audio`;
+    await waitFor(hello, helloUrl, 30_000);
+    await waitFor(moduleServer, moduleUrl, 30_000);
+
+    const pidsOf = (child: Child) => async () => (child.process.pid === undefined ? [] : [child.process.pid]);
+    const nginxPids = async () => {
+      const master = nginxServer?.child.process.pid;
+      return master === undefined ? [] : [master, ...(await childPids(master))];
+    };
+
+    console.log(`\ncompanion: ${path.join(companionRoot, 'dist', 'server', 'server.js')}`);
+    console.log(`${path.basename(file)}: ${(size / 1e6).toFixed(2)} MB ${contentType}, served at ${audioPath}; JSON: ${jsonPath}`);
+    const decoding = stopBodyDecoding();
+    console.log(
+      `autocannon: ${connections} connections, ${duration} s per row after a 2 s warm-up, loopback, ${decoding}; Node ${process.version}, ${availableParallelism()} CPUs\n`,
+    );
+    console.log(HEADER);
+    const ranged = { ...load, headers: { range: RANGE } };
+    const range = {
+      nginx: nginxServer === undefined ? undefined : await measure('(a) Range 64 KiB   nginx', nginxServer.url, nginxPids, ranged),
+      companion: await measure('(a) Range 64 KiB   companion', `${origin}${audioPath}`, pidsOf(companion), ranged),
+      module: await measure('(a) Range 64 KiB   module server', moduleUrl, pidsOf(moduleServer), ranged),
+    };
+    const full = {
+      nginx: nginxServer === undefined ? undefined : await measure('(b) full audio     nginx', nginxServer.url, nginxPids, load),
+      companion: await measure('(b) full audio     companion', `${origin}${audioPath}`, pidsOf(companion), load),
+      module: await measure('(b) full audio     module server', moduleUrl, pidsOf(moduleServer), load),
+    };
+    const json = {
+      hello: await measure('(c) JSON           Fastify hello-world', helloUrl, pidsOf(hello), load),
+      companion: await measure('(c) JSON           companion', `${origin}${jsonPath}`, pidsOf(companion), load),
+    };
+    const companionRss = await rssMb(companion.process.pid);
+    const moduleRss = await rssMb(moduleServer.process.pid);
+
+    console.log('\nratios of requests per second (and of requests per server CPU-second):');
+    console.log(ratioLine('(a) Range GET, companion / nginx', range.companion, range.nginx, TARGETS.range));
+    console.log(ratioLine('(a) Range GET, module server / nginx', range.module, range.nginx, TARGETS.range));
+    console.log(ratioLine('(b) full GET, companion / nginx', full.companion, full.nginx, TARGETS.full));
+    console.log(ratioLine('(b) full GET, module server / nginx', full.module, full.nginx, TARGETS.full));
+    console.log(ratioLine('(c) episode JSON / hello-world', json.companion, json.hello, TARGETS.json));
+    const rssLine = (name: string, mb: number | undefined) =>
+      `${pad(name, 44)} ${mb === undefined ? 'n/a' : `${mb.toFixed(0)} MB`}  target < ${TARGETS.rssMb} MB: ${mb === undefined ? 'n/a' : mb < TARGETS.rssMb ? 'met' : 'NOT met'}`;
+    console.log(rssLine('RSS at the end, companion', companionRss));
+    console.log(rssLine('RSS at the end, module server', moduleRss));
+    if (!warmUpSeen) console.log('\n(this build reports no warm-up; the audio was rendered on the first request)');
+  } finally {
+    await cleanUp();
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+const [, , flag, role, ...rest] = process.argv;
+if (flag === '--serve' && role === 'hello') {
+  await serveHello(Number(rest[0]));
+} else if (flag === '--serve' && role === 'module') {
+  const [port, file, sha256, size, contentType] = rest;
+  if (port === undefined || file === undefined || sha256 === undefined || size === undefined || contentType === undefined) {
+    throw new Error('usage: --serve module <port> <file> <sha256> <size> <content-type>');
+  }
+  await serveModule(Number(port), file, sha256, Number(size), contentType);
+} else {
+  await main();
+}
