@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/src/app.js';
+import { availableEncoders } from '../../server/src/audio/encoders.js';
 import { createCatalog } from '../../server/src/catalog.js';
 import { loadContentPack } from '../../server/src/content/load.js';
 import { createRenditions } from '../../server/src/renditions/renditions.js';
@@ -16,13 +17,13 @@ export interface TestCompanion {
   close(): Promise<void>;
 }
 
-/** The real app over a content pack, with the real embedded engine and a throw-away cache. */
+/** The real app over a content pack, with the real embedded engine, this machine's encoders (as `npm start` has them) and a throw-away cache. */
 export async function startCompanion(contentDir: string, engine: SpeechEngine = createEmbeddedEngine()): Promise<TestCompanion> {
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'atl-cache-'));
   const pack = await loadContentPack(contentDir);
   const app = await buildApp({
     catalog: createCatalog(pack),
-    renditions: createRenditions({ engine, cacheDir }),
+    renditions: createRenditions({ engine, cacheDir, encoders: await availableEncoders() }),
     engine,
     siteDir: path.join(cacheDir, 'site'),
   });

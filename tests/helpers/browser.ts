@@ -1,10 +1,13 @@
 /**
  * Real browser for the tests: Debian's Chromium driven by playwright-core
- * (never a downloaded browser), with axe-core injected into the page.
+ * (never a downloaded browser), with axe-core and the virtual screen reader
+ * evaluated in the page. They are evaluated through the DevTools protocol, not
+ * added as <script>, so the page's Content-Security-Policy stays as served and
+ * they also run in a page whose own JavaScript is disabled.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 
@@ -25,6 +28,7 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: chromiumPath(),
     headless: true,
     // This machine's network is closed: keep Chromium from reaching out at start.
+    // Media needs a user gesture, as for a listener: the tests never rely on autoplay.
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -33,11 +37,45 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      '--autoplay-policy=user-gesture-required',
     ],
   });
 }
 
+export interface PageOptions extends BrowserContextOptions {
+  /** Let the service worker run (it is blocked by default so routes and fresh loads stay predictable). */
+  readonly serviceWorker?: boolean;
+}
+
+export interface OpenedPage {
+  readonly page: Page;
+  /** Uncaught errors, console errors and CSP violations seen so far. */
+  readonly errors: string[];
+  close(): Promise<void>;
+}
+
+/** A fresh context (its own storage) and page at `url`, collecting errors; `prepare` runs before the page loads. */
+export async function openPage(browser: Browser, url: string, options: PageOptions = {}, prepare?: (page: Page) => Promise<void>): Promise<OpenedPage> {
+  const { serviceWorker = false, ...context } = options;
+  const ctx = await browser.newContext({ viewport: { width: 1024, height: 800 }, serviceWorkers: serviceWorker ? 'allow' : 'block', ...context });
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    // A failed request is the server's answer, checked by the tests that cause it.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(`console: ${message.text()}`);
+  });
+  await prepare?.(page);
+  await page.goto(url);
+  return { page, errors, close: () => ctx.close() };
+}
+
 export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa', 'best-practice'] as const;
+/** Rules outside those tags that the player must pass too: text contrast at AAA (7:1). */
+export const AXE_EXTRA_RULES = ['color-contrast-enhanced'] as const;
+
+/** Rules switched off, each with why. Empty: every rule of the tags runs. */
+export const AXE_DISABLED_RULES: Readonly<Record<string, string>> = {};
 
 export interface AxeViolation {
   id: string;
@@ -48,17 +86,55 @@ export interface AxeViolation {
 
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-/** Runs axe-core in the page with the given tags and returns its violations. */
+async function inject(page: Page, global: string, source: string): Promise<void> {
+  if (await page.evaluate((name) => name in window, global)) return;
+  await page.evaluate(source);
+}
+
+/** Runs axe-core in the page with the given tags, plus the extra rules, and returns its violations. */
 export async function axeViolations(page: Page, tags: readonly string[] = AXE_TAGS): Promise<AxeViolation[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
-  return page.evaluate(async (runTags) => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: runTags }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
-  }, [...tags]);
+  await inject(page, 'axe', axeSource);
+  const rules = Object.fromEntries([
+    ...AXE_EXTRA_RULES.map((id) => [id, { enabled: true }]),
+    ...Object.keys(AXE_DISABLED_RULES).map((id) => [id, { enabled: false }]),
+  ]);
+  return page.evaluate(
+    async ({ runTags, runRules }) => {
+      const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
+      const result = await axe.run(document, { runOnly: { type: 'tag', values: runTags }, rules: runRules, resultTypes: ['violations'] });
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+    },
+    { runTags: [...tags], runRules: rules },
+  );
 }
 
 /** A readable summary of violations for a failing assertion. */
 export function describeViolations(violations: readonly AxeViolation[]): string {
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`).join('\n');
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join('\n  ')}`).join('\n');
+}
+
+// The browser build is an ES module ending in one export statement: as a
+// classic script it puts the screen reader on `window.__virtualScreenReader`.
+const vsrSource = readFileSync(require.resolve('@guidepup/virtual-screen-reader/browser.js'), 'utf8').replace(
+  /export\s*\{\s*([\w$]+) as Virtual\s*,\s*([\w$]+) as virtual\s*\};?/,
+  'window.__virtualScreenReader = $2;',
+);
+
+/** The parts of @guidepup/virtual-screen-reader the tests drive, run in the page. */
+export interface VirtualScreenReader {
+  start(options: { container: Node }): Promise<void>;
+  stop(): Promise<void>;
+  next(): Promise<void>;
+  previous(): Promise<void>;
+  act(): Promise<void>;
+  press(key: string): Promise<void>;
+  lastSpokenPhrase(): Promise<string>;
+  spokenPhraseLog(): Promise<string[]>;
+  clearSpokenPhraseLog(): Promise<void>;
+}
+
+/** Puts the virtual screen reader in the page; drive it with `page.evaluate` on `window.__virtualScreenReader`. */
+export async function injectVirtualScreenReader(page: Page): Promise<void> {
+  if (!vsrSource.includes('window.__virtualScreenReader')) throw new Error('The virtual screen reader build changed shape: update tests/helpers/browser.ts');
+  await inject(page, '__virtualScreenReader', vsrSource);
 }

@@ -112,7 +112,8 @@ describe('the episode API', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/html/);
     expect(response.body).toMatch(/<section id="player" class="player" aria-labelledby="player-heading"/);
-    expect(response.body).toContain('<audio controls preload="metadata" src="/api/episodes/the-light/audio">');
+    expect(response.body).toMatch(/<audio controls preload="metadata">\s*<source src="\/api\/episodes\/the-light\/audio.mp3" type="audio\/mpeg">/);
+    expect(response.body).toContain('<track kind="captions" src="/api/episodes/the-light/captions.vtt"');
     expect(response.body).toContain('Ada Quill plays Ysolde Kerbrat &amp; sings the keeper&#39;s songs &lt;live&gt;.');
   });
 

@@ -1,49 +1,61 @@
 /**
- * Follow-along for the transcript: the sentence being spoken carries
- * `aria-current="true"` (styled with more than colour). It listens to the
- * page's audio element; it never writes to it.
+ * The transcript: once the timings arrive, each sentence becomes a link that
+ * seeks there (and plays); the sentence being spoken carries `aria-current`
+ * and a visible underline. Follow-along scrolls the transcript's own box (never
+ * the page, so a focused control stays in view), instantly under
+ * `prefers-reduced-motion`, and not at all while focus is in the transcript or
+ * when the listener turned it off.
  */
-interface TimedSentence {
-  readonly id: string;
-  readonly startMs: number;
-  readonly endMs: number;
-}
+import { Component } from './component.js';
+import { Attr, listen, Notice, type PlayerState, Request, send, type Timeline } from './names.js';
 
-export class Transcript {
-  static readonly #started = new WeakSet<HTMLElement>();
-  readonly #root: HTMLElement;
-  readonly #audio: HTMLAudioElement;
-  #sentences: readonly TimedSentence[] = [];
-  #current: HTMLElement | undefined;
+export class Transcript extends Component {
+  readonly #box: HTMLElement;
+  readonly #reduceMotion = matchMedia('(prefers-reduced-motion: reduce)');
+  #current: Element | undefined;
 
   constructor(root: HTMLElement) {
-    if (Transcript.#started.has(root)) throw new Error('The transcript is already started on this element');
-    const player = document.querySelector<HTMLElement>('[data-module="player"]');
-    const audio = player?.querySelector('audio');
-    const episode = player?.dataset.episode;
-    if (audio === null || audio === undefined || episode === undefined) throw new Error('The transcript needs the player on the page');
-    Transcript.#started.add(root);
-    this.#root = root;
-    this.#audio = audio;
-    void this.#load(episode);
+    super(root);
+    this.#box = this.need(`[${Attr.swap}="transcript"]`, HTMLElement);
+    root.classList.add('is-enhanced');
+    root.addEventListener('click', (event) => {
+      const link = (event.target as Element).closest<HTMLAnchorElement>(`a[${Attr.sentence}][href]`);
+      if (link === null || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      event.preventDefault();
+      send(link, Request.seek, { seconds: Number(link.dataset.start), play: true });
+    });
+    listen(Notice.timeline, (timeline) => this.#link(timeline));
+    listen(Notice.state, (state) => this.#follow(state));
   }
 
-  async #load(episode: string): Promise<void> {
-    const response = await fetch(`/api/episodes/${encodeURIComponent(episode)}/transcript`);
-    if (!response.ok) return;
-    const body = (await response.json()) as { sentences: TimedSentence[] };
-    this.#sentences = body.sentences;
-    this.#audio.addEventListener('timeupdate', () => this.#follow());
-    this.#audio.addEventListener('seeked', () => this.#follow());
+  /** Sentence links get `href="#t=…"`: the time, also a deep link to share. */
+  #link(timeline: Timeline | undefined): void {
+    const starts = new Map(timeline?.sentences.map((s) => [s.id, s.startMs / 1000]));
+    this.#current = undefined;
+    for (const link of this.#box.querySelectorAll<HTMLAnchorElement>(`a[${Attr.sentence}]`)) {
+      const start = starts.get(link.getAttribute(Attr.sentence) ?? '');
+      if (start === undefined) {
+        link.removeAttribute('href');
+        continue;
+      }
+      link.dataset.start = String(start);
+      link.href = `#t=${start.toFixed(2)}`;
+    }
   }
 
-  #follow(): void {
-    const ms = this.#audio.currentTime * 1000;
-    const sentence = this.#sentences.find((s) => ms >= s.startMs && ms < s.endMs);
-    const element = sentence === undefined ? undefined : (this.#root.querySelector<HTMLElement>(`[data-sentence="${CSS.escape(sentence.id)}"]`) ?? undefined);
-    if (element === this.#current) return;
+  #follow({ sentenceId, playing, settings }: PlayerState): void {
+    const current = sentenceId === undefined ? undefined : (this.#box.querySelector(`[${Attr.sentence}="${CSS.escape(sentenceId)}"]`) ?? undefined);
+    if (current === this.#current) return;
     this.#current?.removeAttribute('aria-current');
-    element?.setAttribute('aria-current', 'true');
-    this.#current = element;
+    current?.setAttribute('aria-current', 'true');
+    this.#current = current;
+    if (current === undefined || !settings.follow || !playing || this.root.contains(document.activeElement)) return;
+    const box = this.#box;
+    // The box is the sentence's offset parent (it is positioned), so offsetTop is within the box.
+    const top = (current as HTMLElement).offsetTop;
+    // Scroll only when the sentence leaves the box's upper two thirds.
+    if (top < box.scrollTop || top > box.scrollTop + (box.clientHeight * 2) / 3) {
+      box.scrollTo({ top: Math.max(0, top - box.clientHeight / 3), behavior: this.#reduceMotion.matches ? 'instant' : 'smooth' });
+    }
   }
 }

@@ -1,38 +1,34 @@
 /**
  * The player page of one episode, as HTML that works before and without
- * JavaScript: a labelled player region with native audio controls, download
- * links, and the whole transcript under chapter headings.
+ * JavaScript: a labelled player region with native audio controls, chapters
+ * and downloads; the whole transcript under chapter headings; "How do you say
+ * it?"; "Who is who"; and the episode list. The player script enhances it.
+ *
+ * Elements marked `data-swap` are what differs from one episode's page to the
+ * next: the script swaps them in place to change episode without reloading.
  */
 import type { Catalog, CatalogEntry } from '../catalog.js';
-import { html, type Html } from './html.js';
+import { html } from './html.js';
+import { castSection, lexiconSection } from './people-html.js';
+import { episodeFiles, playerSection } from './player-html.js';
+import { transcriptBody } from './transcript-html.js';
 
 /** Where an episode's page lives; the first episode is also the home page. */
 export const episodePagePath = (episodeId: string): string => `/episodes/${encodeURIComponent(episodeId)}/`;
-export const episodeAudioPath = (episodeId: string): string => `/api/episodes/${encodeURIComponent(episodeId)}/audio`;
-
-function transcript(entry: CatalogEntry): Html {
-  return html`<section class="transcript" aria-labelledby="transcript-heading" data-module="transcript">
-      <h2 id="transcript-heading">Transcript</h2>
-      ${entry.narration.chapters.map(
-        (chapter) => html`<h3 id="chapter-${chapter.id}">Chapter ${chapter.number}: ${chapter.title}</h3>
-      <p>${chapter.sentences
-        .filter((s) => s.kind !== 'chapter-title')
-        .map((s) => html`<span class="sentence" data-sentence="${s.id}">${s.text}</span> `)}</p>
-      `,
-      )}
-    </section>`;
-}
+export const episodeAudioPath = (episodeId: string): string => episodeFiles(episodeId).mp3;
 
 /** Renders the page for `entry`, with the episode list from the whole catalog. */
 export function renderPlayerPage(catalog: Catalog, entry: CatalogEntry): string {
   const { info } = catalog.pack;
   const { episode } = entry;
-  const audio = episodeAudioPath(episode.id);
+  const language = info.language.split('-')[0] ?? 'en';
+  const number = catalog.entries.indexOf(entry) + 1;
   const page = html`<!doctype html>
-<html lang="${info.language.split('-')[0] ?? 'en'}">
+<html lang="${language}">
   <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta name="color-scheme" content="light dark">
     <title>${episode.title} – ${info.title}</title>
     <meta name="description" content="${episode.summary}">
     <link rel="stylesheet" href="/assets/player.css">
@@ -41,31 +37,28 @@ export function renderPlayerPage(catalog: Catalog, entry: CatalogEntry): string 
   <body>
     <a class="skip-link" href="#player">Skip to the player</a>
     <header class="site-header">
-      <p class="site-title">${info.title}</p>
+      <p class="site-title"><a href="/">${info.title}</a></p>
     </header>
     <main>
-      <h1>${episode.title}</h1>
-      <p class="summary">${episode.summary}</p>
-      <section id="player" class="player" aria-labelledby="player-heading" data-module="player" data-episode="${episode.id}">
-        <h2 id="player-heading">Player: ${episode.title}</h2>
-        <audio controls preload="metadata" src="${audio}">
-          <a href="${audio}">Download the episode audio</a>
-        </audio>
-        <ul class="downloads">
-          <li><a href="${audio}" download="${episode.id}.wav">Download the audio (WAV)</a></li>
-        </ul>
+      <h1 data-swap="title">${episode.title}</h1>
+      <p class="summary" data-swap="summary">Episode ${number} of ${catalog.entries.length}. ${episode.summary}</p>
+      ${playerSection(entry, info.title, language)}
+      <section id="transcript" class="transcript" aria-labelledby="transcript-heading" data-module="transcript">
+        <h2 id="transcript-heading">Transcript</h2>
+        <div class="transcript-body" data-swap="transcript">${transcriptBody(catalog, entry)}</div>
       </section>
-      ${transcript(entry)}
+      ${lexiconSection(catalog)}
+      ${castSection(catalog)}
       <nav class="episodes" aria-labelledby="episodes-heading">
         <h2 id="episodes-heading">All episodes</h2>
-        <ul>
-          ${catalog.entries.map(
-            (other) =>
-              html`<li><a href="${episodePagePath(other.episode.id)}"${other === entry ? html` aria-current="page"` : html``}>${other.episode.title}</a>: ${other.episode.summary}</li>
-          `,
-          )}
-        </ul>
+        <ol data-swap="episodes">${catalog.entries.map(
+          (other) =>
+            html`
+          <li><a href="${episodePagePath(other.episode.id)}" data-episode-id="${other.episode.id}"${other === entry ? html` aria-current="page"` : false}>${other.episode.title}</a>: ${other.episode.summary}</li>`,
+        )}
+        </ol>
       </nav>
+      <div class="visually-hidden" role="status" data-module="announcer"></div>
     </main>
   </body>
 </html>

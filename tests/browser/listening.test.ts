@@ -1,0 +1,206 @@
+/**
+ * Listening over time, in Chromium: what the player remembers between visits
+ * and offers to resume, changing episode in place (focus and audio kept),
+ * radio play across episodes, the sleep timer, the Media Session, and
+ * "Save for offline" served by the service worker without a network.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startCompanion, type TestCompanion } from '../helpers/app.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { assertBuilt } from './built.js';
+import { audioState, expectOneAnnouncement, FIRST, focused, NIGHT_RADIO, openPlayer, playerReady, playFromKeyboard, SECOND, tabTo, watchAnnouncements } from './player-states.js';
+
+let companion: TestCompanion;
+let browser: Browser;
+let baseUrl: string;
+
+beforeAll(async () => {
+  assertBuilt();
+  companion = await startCompanion(NIGHT_RADIO);
+  baseUrl = await companion.app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await companion?.close();
+});
+
+async function openSettings(page: Page): Promise<void> {
+  if ((await page.locator('.settings').getAttribute('open')) === null) {
+    await page.locator('.settings summary').focus();
+    await page.keyboard.press('Enter');
+  }
+}
+
+/** Puts the audio `seconds` before the end with the slider (End, then arrows back), as a listener would. */
+async function nearTheEnd(page: Page, seconds: number): Promise<void> {
+  await page.locator('#seek').focus();
+  await page.keyboard.press('End');
+  for (let i = 0; i < Math.ceil(seconds / 5); i++) await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction((s) => {
+    const a = document.querySelector('audio')!;
+    return !a.seeking && a.duration - a.currentTime < s + 6;
+  }, seconds);
+}
+
+describe('what the player remembers', () => {
+  test('speed, volume, skip length and the shortcut setting survive a reload', async () => {
+    const { page, close } = await openPlayer(browser, baseUrl);
+    await page.locator('[data-step="1"]').focus();
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), 'Speed 1.25 times');
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), 'Speed 1.5 times');
+    await page.locator('#volume').focus();
+    for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowLeft');
+    await openSettings(page);
+    await page.locator('#skip-length').selectOption('30');
+    await page.locator('#shortcuts').uncheck();
+
+    await page.reload();
+    await playerReady(page);
+    expect(await audioState(page)).toMatchObject({ rate: 1.5, volume: 0.8 });
+    expect(await page.locator('[data-rate-spoken]').textContent()).toBe('1.5 times');
+    expect(await page.locator('#volume').getAttribute('aria-valuetext')).toBe('80 percent');
+    expect(await page.locator('[data-request="skip"][data-direction="-1"]').textContent()).toBe('Back 30 seconds');
+    expect(await page.locator('#skip-length').inputValue()).toBe('30');
+    expect(await page.locator('#shortcuts').isChecked()).toBe(false);
+    await close();
+  });
+
+  test('the position in each episode is remembered, and the player offers to resume there', async () => {
+    const { page, close } = await openPlayer(browser, baseUrl);
+    await playFromKeyboard(page);
+    await tabTo(page, '[data-request="skip"][data-direction="1"]');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('audio')!.currentTime > 20);
+    await page.keyboard.press('Alt+Shift+KeyP');
+    await page.waitForFunction(() => document.querySelector('audio')!.paused);
+    const stoppedAt = (await audioState(page)).time;
+
+    await page.reload();
+    await watchAnnouncements(page);
+    await playerReady(page);
+    const resume = page.locator('[data-module="resume"]');
+    expect(await resume.isVisible()).toBe(true);
+    expect(await resume.textContent()).toContain(`You stopped at ${Math.floor(stoppedAt)} seconds.`);
+    await tabTo(page, '[data-module="resume"] button');
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), `Playing: ${FIRST.title}, from ${Math.floor(stoppedAt)} seconds`);
+    expect(Math.abs((await audioState(page)).time - stoppedAt)).toBeLessThan(1.5);
+    // The offer is gone, and focus went to Play/Pause rather than to <body>.
+    expect(await resume.isVisible()).toBe(false);
+    expect((await focused(page)).name).toBe('Pause');
+    await close();
+  });
+});
+
+describe('episodes', () => {
+  test('next and previous episode change in place: focus, region and transcript follow, one announcement', async () => {
+    const { page, errors, close } = await openPlayer(browser, baseUrl);
+    await tabTo(page, '[data-request="episode"][data-direction="1"]');
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), `Episode 2 of 2: ${SECOND.title}`);
+    expect(new URL(page.url()).pathname).toBe(SECOND.path);
+    expect(await page.title()).toMatch(/^The makers – /);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(SECOND.title);
+    expect(await page.getByRole('region', { name: `Player: ${SECOND.title}` }).count()).toBe(1);
+    expect(await page.locator('[data-swap="transcript"] h3').allTextContents()).toEqual(['Chapter 1: The cast', 'Chapter 2: Behind the camera']);
+    expect(await page.locator('a[aria-current="page"]').textContent()).toBe(SECOND.title);
+    expect(await page.locator('audio track[kind="captions"]').getAttribute('src')).toBe('/api/episodes/the-makers/captions.vtt');
+    expect(await page.evaluate(() => document.activeElement?.matches('[data-request="episode"][data-direction="1"]'))).toBe(true);
+    expect(await page.locator(':focus').getAttribute('aria-disabled')).toBe('true');
+    await page.waitForSelector('[data-swap="transcript"] a[data-sentence][href]', { state: 'attached' });
+    expect((await audioState(page)).src).toContain('/the-makers/');
+
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Alt+Shift+KeyP');
+    await page.waitForFunction(() => !document.querySelector('audio')!.paused);
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), `Playing: ${FIRST.title}`);
+    expect(new URL(page.url()).pathname).toBe('/episodes/the-tower/');
+    await page.waitForFunction(() => document.querySelector('audio')!.currentSrc.includes('/the-tower/') && document.querySelector('audio')!.currentTime > 0.3);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  test('radio play goes on to the next episode when one ends', async () => {
+    const { page, errors, close } = await openPlayer(browser, baseUrl);
+    await openSettings(page);
+    await page.locator('#radio').check();
+    await nearTheEnd(page, 3);
+    await playFromKeyboard(page);
+    await page.waitForFunction(() => document.querySelector('audio')!.currentSrc.includes('/the-makers/'), undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector('audio')!.currentTime > 0.3, undefined, { timeout: 15_000 });
+    const said = await page.evaluate(() => (window as unknown as { __announced: string[] }).__announced.at(-1));
+    expect(said).toBe(`Playing: ${SECOND.title}`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(SECOND.title);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  test('the sleep timer stops at the end of the episode, even in radio play', async () => {
+    const { page, errors, close } = await openPlayer(browser, baseUrl);
+    await openSettings(page);
+    await page.locator('#radio').check();
+    await page.locator('#sleep').selectOption('episode');
+    await page.locator('[data-module="sleep-timer"] button').focus();
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), 'Sleep timer: stops at the end of this episode');
+    await nearTheEnd(page, 3);
+    await playFromKeyboard(page);
+    await page.waitForFunction(() => document.querySelector('audio')!.ended, undefined, { timeout: 15_000 });
+    await page.waitForTimeout(600);
+    expect(await page.evaluate(() => (window as unknown as { __announced: string[] }).__announced.at(-1))).toBe(`Sleep timer: stopped at the end of ${FIRST.title}`);
+    expect((await audioState(page)).src).toContain('/the-tower/');
+    expect(await page.locator('[data-sleep-status]').isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  test('the sleep timer in minutes pauses when its time is up', async () => {
+    const { page, errors, close } = await openPlayer(browser, baseUrl, '/', {}, (p) => p.clock.install());
+    await watchAnnouncements(page);
+    await playerReady(page);
+    await playFromKeyboard(page);
+    await page.locator('#sleep').selectOption('5');
+    await page.locator('[data-module="sleep-timer"] button').focus();
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), 'Sleep timer: 5 minutes');
+    await expectOneAnnouncement(page, () => page.clock.fastForward('05:01'), 'Sleep timer: paused');
+    expect((await audioState(page)).paused).toBe(true);
+    expect(await page.locator('[data-module="play-button"]').textContent()).toBe('Play');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  test('the Media Session knows the episode and chapter', async () => {
+    const { page, close } = await openPlayer(browser, baseUrl);
+    await playFromKeyboard(page);
+    await page.locator('[data-request="chapter"][data-direction="1"]').focus();
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), 'Chapter 2: The listener');
+    const session = await page.evaluate(() => {
+      const { metadata, playbackState } = navigator.mediaSession;
+      return { title: metadata?.title, artist: metadata?.artist, album: metadata?.album, playbackState };
+    });
+    expect(session).toEqual({ title: FIRST.title, artist: 'Chapter 2: The listener', album: 'Night Radio: a test companion', playbackState: 'playing' });
+    await close();
+  });
+});
+
+describe('offline', () => {
+  test('"Save for offline" keeps the episode, and the page, timings and audio then work without a network', async () => {
+    const { page, errors, close } = await openPlayer(browser, baseUrl, '/', { serviceWorker: true });
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 15_000 });
+    await page.locator('[data-module="offline"] button').focus();
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), `Saved for offline: ${FIRST.title}`);
+    expect(await page.locator('[data-module="offline"] button').textContent()).toBe('Remove the offline copy');
+
+    await page.context().setOffline(true);
+    await page.reload();
+    await watchAnnouncements(page);
+    await playerReady(page);
+    expect(await page.locator('[data-module="player-error"]').isVisible()).toBe(false);
+    await playFromKeyboard(page);
+    expect((await audioState(page)).time).toBeGreaterThan(0.3);
+    await page.context().setOffline(false);
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
