@@ -2,8 +2,8 @@
  * The real content pack, as the API serves it, and what happens to a broken one:
  * content:check and the server both refuse it with the same message.
  */
-import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,7 @@ const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 let companion: TestCompanion;
 let pack: ContentPack;
 let brokenDir: string;
+let unsayableDir: string;
 
 beforeAll(async () => {
   pack = await loadContentPack(CONTENT_DIR);
@@ -26,10 +27,16 @@ beforeAll(async () => {
   brokenDir = await mkdtemp(path.join(tmpdir(), 'atl-broken-'));
   await cp(FIXTURE_PACK, brokenDir, { recursive: true });
   await writeFile(path.join(brokenDir, 'people.json'), JSON.stringify([{ id: 'x', name: 'X', roles: [], credits: [], sources: ['nowhere'] }]));
+  unsayableDir = await mkdtemp(path.join(tmpdir(), 'atl-unsayable-'));
+  await cp(FIXTURE_PACK, unsayableDir, { recursive: true });
+  const facts = JSON.parse(await readFile(path.join(unsayableDir, 'facts.json'), 'utf8')) as { text: string }[];
+  facts[2]!.text = 'Bo Renn\u0007 directs all three episodes.';
+  await writeFile(path.join(unsayableDir, 'facts.json'), JSON.stringify(facts));
 });
 afterAll(async () => {
   await companion?.close();
   if (brokenDir) await rm(brokenDir, { recursive: true, force: true });
+  if (unsayableDir) await rm(unsayableDir, { recursive: true, force: true });
 });
 
 describe('the real pack', () => {
@@ -98,5 +105,38 @@ describe('a broken pack', () => {
     expect(failure).toMatchObject({ code: 1 });
     expect((failure as { stderr: string }).stderr).toMatch(expected);
     expect((failure as { stderr: string }).stderr).toContain('The server did not start.');
+  });
+});
+
+describe('a pack with text no engine can say', () => {
+  test('content:check warns with file and path, and passes', async () => {
+    const { stdout, stderr } = await run(tsx, ['server/src/cli/content-check.ts', '--content', unsayableDir], { cwd: ROOT });
+    expect(stderr).toContain('warning: facts.json at /2/text: holds characters no speech engine can say (U+0007)');
+    expect(stdout).toMatch(/is whole: .* with 1 warning\./);
+  });
+
+  test('the server starts, and logs the cleaning it made while narrating the pack', async () => {
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'atl-cache-'));
+    const server = spawn(tsx, ['server/src/server.ts', '--content', unsayableDir, '--port', '0', '--warm', 'off', '--cache', cacheDir], { cwd: ROOT });
+    let output = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the server did not start:\n${output}`)), 30_000);
+        server.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('is playing at')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        server.on('exit', (code) => reject(new Error(`the server exited with ${code}:\n${output}`)));
+      });
+    } finally {
+      server.kill('SIGTERM');
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+    const warning = output.split('\n').find((line) => line.includes('removed characters a speech engine cannot say'));
+    expect(warning).toBeDefined();
+    expect(JSON.parse(warning!)).toMatchObject({ level: 40, removed: 'U+0007' });
   });
 });

@@ -1,12 +1,21 @@
 /**
  * Integrity rules a schema cannot express: ids are unique, every reference
- * points at something that exists, and no fact is left out of every episode.
+ * points at something that exists (a person's lexicon entry must also write
+ * part of their name, or the name would be mispronounced without a sign), no
+ * name is written by two lexicon entries, and no fact is left out of every episode.
  */
 import type { ContentPack } from './schema.js';
 import type { ContentProblem } from './load.js';
 
 interface Identified {
   readonly id: string;
+}
+
+/** True when `form` appears in `name` as whole words ("Loberti" in "Aria Mia Loberti", not "Levy" in "Levyne"). */
+function writes(name: string, form: string): boolean {
+  if (form.trim() === '') return false;
+  const escaped = form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'u').test(name);
 }
 
 /** Returns every integrity problem in the pack (empty when whole). */
@@ -45,8 +54,18 @@ export function checkIntegrity(pack: ContentPack): ContentProblem[] {
   pack.characters.forEach((c, i) => refs('characters.json', `/${i}/sources`, c.sources, sources, 'source'));
   pack.people.forEach((p, i) => {
     refs('people.json', `/${i}/sources`, p.sources, sources, 'source');
-    if (p.pronunciation !== undefined && !lexicon.has(p.pronunciation)) {
-      problems.push({ file: 'people.json', path: `/${i}/pronunciation`, message: `unknown lexicon entry "${p.pronunciation}"` });
+    if (p.pronunciation !== undefined) {
+      const entry = pack.lexicon.find((l) => l.id === p.pronunciation);
+      if (!lexicon.has(p.pronunciation)) {
+        problems.push({ file: 'people.json', path: `/${i}/pronunciation`, message: `unknown lexicon entry "${p.pronunciation}"` });
+      } else if (entry !== undefined && !entry.written.some((form) => writes(p.name, form))) {
+        // An entry for someone else's name would be a mispronunciation that no listener could detect.
+        problems.push({
+          file: 'people.json',
+          path: `/${i}/pronunciation`,
+          message: `lexicon entry "${p.pronunciation}" writes ${entry.written.map((w) => `"${w}"`).join(', ')}, none of which is in the name "${p.name}"`,
+        });
+      }
     }
     p.roles.forEach((role, r) => {
       if (role.kind === 'cast' && role.character !== undefined && !characters.has(role.character)) {

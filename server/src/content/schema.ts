@@ -116,7 +116,7 @@ export const FactSchema = Type.Object(
 export const ConflictSchema = Type.Object(
   {
     id: Id,
-    kind: Type.Union(['spelling', 'title', 'translation', 'error', 'omission', 'date'].map((k) => Type.Literal(k))),
+    kind: Type.Union(['spelling', 'title', 'translation', 'error', 'omission', 'date', 'credit'].map((k) => Type.Literal(k))),
     subject: Text,
     resolved: Text,
     reason: Text,

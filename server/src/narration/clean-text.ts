@@ -28,6 +28,17 @@ export function cleanText(text: string): string {
   return cleaned;
 }
 
+/**
+ * The characters {@link cleanText} would remove from `text`, as `U+XXXX`
+ * code points separated by spaces; '' when there are none. Reports nothing
+ * to the listener, so checks can ask without logging a cleaning.
+ */
+export function unsayableIn(text: string): string {
+  const wellFormed = text.toWellFormed();
+  const removed = wellFormed !== text || /\uFFFD/.test(text) || wellFormed.replace(UNSAYABLE, '') !== wellFormed;
+  return removed ? describeRemoved(text) : '';
+}
+
 function describeRemoved(text: string): string {
   const bad = [...text].filter((ch) => ch.replace(UNSAYABLE, '') === '' || ch === '\uFFFD' || !ch.isWellFormed());
   return bad.map((ch) => `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`).join(' ');

@@ -5,21 +5,23 @@
  */
 import type { ContentPack, Episode, LexiconEntry } from '../content/schema.js';
 import { cleanText } from './clean-text.js';
-import { findNumbers, type NumberReading } from './numbers.js';
+import { findNumbers, type DateFormat, type NumberReading } from './numbers.js';
 
-/** A piece of a sentence: ordinary text, a name the lexicon knows how to say, or a number written with digits. */
+/** A piece of a sentence: ordinary text, a name the lexicon knows how to say, or a number or date written with digits. */
 export type SpokenPart =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'name'; readonly text: string; readonly entry: LexiconEntry; readonly possessive: boolean }
   | {
       readonly kind: 'number';
-      /** As written, e.g. `1,944` or `2nd`. */
+      /** As written, e.g. `1,944`, `2nd` or `November 2, 2023`. */
       readonly text: string;
-      /** The digits alone, e.g. `1944`. */
+      /** The digits alone, e.g. `1944`; for a date its parts in {@link format} order, e.g. `11/02/2023`. */
       readonly digits: string;
       readonly reading: NumberReading;
       /** What to say, e.g. `nineteen forty-four`. */
       readonly words: string;
+      /** For a date: the order of its parts, as say-as names it. */
+      readonly format?: DateFormat;
     };
 
 export type SentenceKind = 'episode-title' | 'chapter-title' | 'fact' | 'link';
@@ -97,7 +99,14 @@ export function withNumbers(parts: readonly SpokenPart[]): SpokenPart[] {
     let last = 0;
     for (const number of findNumbers(part.text)) {
       if (number.index > last) out.push({ kind: 'text', text: part.text.slice(last, number.index) });
-      out.push({ kind: 'number', text: number.text, digits: number.digits, reading: number.reading, words: number.words });
+      out.push({
+        kind: 'number',
+        text: number.text,
+        digits: number.digits,
+        reading: number.reading,
+        words: number.words,
+        ...(number.format === undefined ? {} : { format: number.format }),
+      });
       last = number.index + number.text.length;
     }
     if (last < part.text.length) out.push({ kind: 'text', text: part.text.slice(last) });

@@ -11,7 +11,13 @@
  */
 
 /** How a number written with digits is meant to be read. */
-export type NumberReading = 'cardinal' | 'ordinal' | 'year' | 'decade';
+export type NumberReading = 'cardinal' | 'ordinal' | 'year' | 'decade' | 'date';
+
+/**
+ * The order of a date's parts, as the W3C say-as Note names them for
+ * `interpret-as="date"`: m month, d day, y year.
+ */
+export type DateFormat = 'mdy' | 'dmy' | 'md' | 'dm' | 'my';
 
 /** A number found in text. */
 export interface WrittenNumber {
@@ -19,11 +25,16 @@ export interface WrittenNumber {
   readonly index: number;
   /** As written, e.g. `1,944`, `2nd`, `1940s`. */
   readonly text: string;
-  /** The digits without separators or suffix, e.g. `1944`. */
+  /**
+   * The digits without separators or suffix, e.g. `1944`; for a date, its
+   * parts as digits in the order of {@link format}, e.g. `11/02/2023`.
+   */
   readonly digits: string;
   readonly reading: NumberReading;
   /** The words a listener should hear, e.g. `nineteen forty-four`. */
   readonly words: string;
+  /** For a date: the order of its parts. */
+  readonly format?: DateFormat;
 }
 
 const ONES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
@@ -108,15 +119,108 @@ const YEARS = { from: 1100, to: 2099 } as const;
 // longer figure ("3.5", "10:30", "1/2", "2023-11-02"): those stay as written.
 const NUMBER = /(?<![\p{L}\p{N}_]|\p{N}[.,:/-])(\d{1,3}(?:,\d{3})+|\d+)(st|nd|rd|th|s)?(?![\p{L}\p{N}_]|[.,:/-]\p{N})/gu;
 
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] as const;
+const MONTH = `(${MONTHS.join('|')})`;
+const ANY_MONTH = new RegExp(MONTHS.join('|'));
+// A day of the month, optionally with its ordinal suffix ("2", "2nd").
+const DAY = '(\\d{1,2})(?:st|nd|rd|th)?';
+const YEAR = '(\\d{4})';
+// Not inside a word or a longer figure, as for NUMBER below.
+const BEFORE = '(?<![\\p{L}\\p{N}_]|\\p{N}[.,:/-])';
+const AFTER = '(?![\\p{L}\\p{N}_]|[.,:/-]\\p{N})';
+
+/** Date patterns, longest first, each with the order its capture groups come in. */
+const DATES: readonly { readonly format: DateFormat; readonly pattern: RegExp; readonly order: readonly ('m' | 'd' | 'y')[] }[] = [
+  // "November 2, 2023", "November 2nd, 2023"
+  { format: 'mdy', pattern: new RegExp(`${BEFORE}${MONTH} ${DAY}, ${YEAR}${AFTER}`, 'gu'), order: ['m', 'd', 'y'] },
+  // "2 November 2023", "2nd November, 2023"
+  { format: 'dmy', pattern: new RegExp(`${BEFORE}${DAY} ${MONTH},? ${YEAR}${AFTER}`, 'gu'), order: ['d', 'm', 'y'] },
+  // "August 1944"
+  { format: 'my', pattern: new RegExp(`${BEFORE}${MONTH} ${YEAR}${AFTER}`, 'gu'), order: ['m', 'y'] },
+  // "November 2"
+  { format: 'md', pattern: new RegExp(`${BEFORE}${MONTH} ${DAY}${AFTER}`, 'gu'), order: ['m', 'd'] },
+  // "2 November"
+  { format: 'dm', pattern: new RegExp(`${BEFORE}${DAY} ${MONTH}${AFTER}`, 'gu'), order: ['d', 'm'] },
+];
+
+// Days in each month; February may have 29 when no year is given.
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+function isRealDate(month: number, day: number | undefined, year: number | undefined): boolean {
+  if (day === undefined) return true;
+  if (year === undefined) return day >= 1 && day <= DAYS_IN_MONTH[month - 1]!;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** A date in words as an American English speaker reads it: "November second, twenty twenty-three", "the second of November". */
+function dateWords(format: DateFormat, month: number, day: number | undefined, year: number | undefined): string {
+  const name = MONTHS[month - 1]!;
+  const dayWords = day === undefined ? '' : ordinalWords(day);
+  const yearText = year === undefined ? '' : yearWords(year);
+  switch (format) {
+    case 'mdy':
+      return `${name} ${dayWords}, ${yearText}`;
+    case 'dmy':
+      return `the ${dayWords} of ${name}, ${yearText}`;
+    case 'md':
+      return `${name} ${dayWords}`;
+    case 'dm':
+      return `the ${dayWords} of ${name}`;
+    case 'my':
+      return `${name} ${yearText}`;
+  }
+}
+
 /**
- * Finds the numbers in `text` that have a clear reading: whole numbers
- * (with or without thousands commas), ordinals (`2nd`), years (four digits
- * from 1100 to 2099 without a comma; a count that size is written `1,944`)
- * and decades (`1940s`). Anything else written with digits is left alone.
+ * Finds dates written with a month name and digits: "November 2, 2023",
+ * "2 November 2023", "August 1944", "November 2", "2 November". Dates that
+ * do not exist (February 30) and years outside 1000 to 9999 are not dates.
+ * Month names count only with a capital letter, so "may 2" stays a number.
+ */
+export function findDates(text: string): WrittenNumber[] {
+  // Most text names no month: one cheap test spares the five patterns below.
+  if (!ANY_MONTH.test(text)) return [];
+  const found: WrittenNumber[] = [];
+  const taken: [number, number][] = [];
+  const overlaps = (start: number, end: number): boolean => taken.some(([a, b]) => start < b && end > a);
+  for (const { format, pattern, order } of DATES) {
+    for (const match of text.matchAll(pattern)) {
+      const start = match.index;
+      const end = start + match[0].length;
+      if (overlaps(start, end)) continue;
+      const values: Partial<Record<'m' | 'd' | 'y', number>> = {};
+      order.forEach((part, i) => {
+        const raw = match[i + 1] ?? '';
+        values[part] = part === 'm' ? MONTHS.indexOf(raw as (typeof MONTHS)[number]) + 1 : Number(raw);
+      });
+      const { m: month = 0, d: day, y: year } = values;
+      if (year !== undefined && (year < 1000 || year > 9999)) continue;
+      if (!isRealDate(month, day, year)) continue;
+      // The say-as content: the parts as digits, in the format's order, separated by slashes.
+      const digits = order.map((part) => (part === 'y' ? String(year) : pad(part === 'm' ? month : (day ?? 0)))).join('/');
+      found.push({ index: start, text: match[0], digits, reading: 'date', words: dateWords(format, month, day, year), format });
+      taken.push([start, end]);
+    }
+  }
+  return found.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * Finds the numbers in `text` that have a clear reading: dates with a month
+ * name (see {@link findDates}), whole numbers (with or without thousands
+ * commas), ordinals (`2nd`), years (four digits from 1100 to 2099 without a
+ * comma; a count that size is written `1,944`) and decades (`1940s`).
+ * Anything else written with digits is left alone.
  */
 export function findNumbers(text: string): WrittenNumber[] {
-  const found: WrittenNumber[] = [];
+  const dates = findDates(text);
+  const found: WrittenNumber[] = [...dates];
+  const inDate = (index: number): boolean => dates.some((d) => index >= d.index && index < d.index + d.text.length);
   for (const match of text.matchAll(NUMBER)) {
+    if (inDate(match.index)) continue;
     const written = match[1] ?? '';
     const suffix = match[2];
     const digits = written.replace(/,/g, '');
@@ -143,5 +247,5 @@ export function findNumbers(text: string): WrittenNumber[] {
     }
     found.push({ index: match.index, text: match[0], digits, reading, words });
   }
-  return found;
+  return found.sort((a, b) => a.index - b.index);
 }

@@ -61,9 +61,10 @@ function possessiveIpa(ipa: string): string {
   return `${ipa}z`;
 }
 
-// The same for a respelling eSpeak reads as English.
+// A respelling written out is English to eSpeak, so "'s" gets English's own rule: measured, "larss's"
+// is l'A@sI#z (an unstressed ending, where "larss-iz" stressed it) and "mahree-lor's" m'A:ri:l'o@z.
 function possessiveRespelling(respelling: string): string {
-  return /(?:s|z|x|sh|ch|j)$/i.test(respelling) ? `${respelling}-iz` : `${respelling}s`;
+  return `${respelling}'s`;
 }
 
 function speakCanonical(out: SsmlBuilder, part: SpokenPart, language: string): void {
@@ -76,6 +77,8 @@ function speakCanonical(out: SsmlBuilder, part: SpokenPart, language: string): v
       if (part.reading === 'cardinal') out.sayAs('cardinal', part.digits);
       else if (part.reading === 'ordinal') out.sayAs('ordinal', part.digits);
       else if (part.reading === 'year') out.sayAs('date', part.digits, 'y');
+      // A whole date: its parts as digits in the order the format names ("11/02/2023", format mdy).
+      else if (part.reading === 'date' && part.format !== undefined) out.sayAs('date', part.digits, part.format);
       // The Note has no decade ("1940s"): say the words, keep the written form.
       else out.sub(part.words, part.text);
       return;
@@ -94,49 +97,42 @@ function speakCanonical(out: SsmlBuilder, part: SpokenPart, language: string): v
   }
 }
 
-/** What an eSpeak sentence is made of: text runs, and names said as their respelling. */
-type EspeakPart = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'sub'; readonly alias: string; readonly text: string };
-
 /** One or two final full stops after anything but a letter: what eSpeak says "dot" for. */
 const SPOKEN_AS_DOT = /(?<![\p{L}.])\.{1,2}$/u;
 
 /**
- * The parts as eSpeak NG hears them, as a list of text runs and names:
- * - Names become `<sub alias>` respellings: eSpeak ignores `<phoneme>`, and a
- *   voice switch leaves it in the other language.
- * - Numbers become words (see numbers.ts): eSpeak ignores `say-as` for dates
- *   and ordinals and reads years as "nineteen hundred and forty four".
+ * A sentence as eSpeak NG hears it, as plain text:
+ * - Names are written as their respelling, in the text itself. eSpeak
+ *   ignores `<phoneme>`, and a voice switch leaves it in the other language.
+ *   Not as `<sub alias>` either, as measured: native eSpeak NG 1.51 (what
+ *   `auto` picks where it is installed) pauses about 125 ms after every
+ *   `sub` followed by more words ("Werner [pause] Pfennig [pause] is"), runs
+ *   the word before a `sub` into it ("wIDm'A:ri:l'o@" for "with Marie-Laure"),
+ *   and says "dot" for a full stop after `</sub>`. Written out, the respelling
+ *   gives none of these, and the embedded engine renders the same samples as
+ *   with `sub` (or 10 to 20 ms longer, where a word boundary comes back).
+ * - Numbers and dates become words (see numbers.ts): eSpeak ignores `say-as`
+ *   for dates and ordinals and reads years as "nineteen hundred and forty four".
  * - A sentence-final full stop that does not directly follow a letter is
  *   dropped. eSpeak reads "." (or "..") at the end of `<s>` as "dot" after an
- *   element (`</sub>.`, `</say-as>.`), a closing quote or bracket (`"Sea of
- *   Flames".`, `(LeBlanc).`), a space, "%" or an emoji. Without it the `</s>`
- *   still ends the sentence with the same falling tune: measured, every
- *   episode renders to identical samples with and without its final stops.
- *   An ellipsis ("...") is a pause, never "dot", so it stays. Commas, question
- *   and exclamation marks stay where they are, outside the `sub`: inside its
- *   alias eSpeak drops them along with their pause and tune.
+ *   element, a closing quote or bracket (`"Sea of Flames".`, `(LeBlanc).`), a
+ *   space, "%" or an emoji. Without it the `</s>` still ends the sentence with
+ *   the same falling tune: measured, every episode renders to identical
+ *   samples with and without its final stops. An ellipsis ("...") is a pause,
+ *   never "dot", so it stays.
  */
-function espeakParts(parts: readonly SpokenPart[]): EspeakPart[] {
-  const out: EspeakPart[] = [];
-  const addText = (text: string): void => {
-    const last = out.at(-1);
-    if (last?.kind === 'text') out[out.length - 1] = { kind: 'text', text: last.text + text };
-    else out.push({ kind: 'text', text });
-  };
-  for (const part of parts) {
-    if (part.kind === 'text') addText(part.text);
-    else if (part.kind === 'number') addText(part.words);
-    else out.push({ kind: 'sub', alias: part.possessive ? possessiveRespelling(part.entry.respelling) : part.entry.respelling, text: part.text });
-  }
-  const last = out.at(-1);
-  if (last?.kind === 'text') {
-    let text = last.text.trimEnd();
-    // Again after each removal: "50%. ." would otherwise end in "%." once the last stop went.
-    while (SPOKEN_AS_DOT.test(text)) text = text.replace(SPOKEN_AS_DOT, '').trimEnd();
-    if (text === '') out.pop();
-    else out[out.length - 1] = { kind: 'text', text };
-  }
-  return out;
+function espeakText(parts: readonly SpokenPart[]): string {
+  let text = parts
+    .map((part) => {
+      if (part.kind === 'text') return part.text;
+      if (part.kind === 'number') return part.words;
+      return part.possessive ? possessiveRespelling(part.entry.respelling) : part.entry.respelling;
+    })
+    .join('')
+    .trimEnd();
+  // Again after each removal: "50%. ." would otherwise end in "%." once the last stop went.
+  while (SPOKEN_AS_DOT.test(text)) text = text.replace(SPOKEN_AS_DOT, '').trimEnd();
+  return text;
 }
 
 function sentenceSsml(out: SsmlBuilder, sentence: NarrationSentence, layout: Layout): void {
@@ -151,10 +147,7 @@ function sentenceSsml(out: SsmlBuilder, sentence: NarrationSentence, layout: Lay
     (s) => {
       // Kept in this profile too: the embedded engine reports marks as events, and sentence timings come from them.
       s.mark(sentence.id);
-      for (const part of espeakParts(sentence.parts)) {
-        if (part.kind === 'text') s.text(part.text);
-        else s.sub(part.alias, part.text);
-      }
+      s.text(espeakText(sentence.parts));
     },
     // eSpeak NG picks its voice from xml:lang and stays in a language after any switch
     // unless every sentence names its own; the chosen voice's tag keeps that voice.

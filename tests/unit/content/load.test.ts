@@ -33,6 +33,14 @@ async function problemsOf(dir: string) {
 type Json = Record<string, unknown> & Array<Record<string, unknown>>;
 
 describe('loadContentPack', () => {
+  test('a lexicon entry that writes part of the name is accepted', async () => {
+    const dir = await packWith('lexicon.json', (j) => [...(j as Json), { id: 'quill', written: ['Quill'], lang: 'en-US', ipa: 'kwɪl', respelling: 'kwill' }]);
+    const people = JSON.parse(await readFile(path.join(dir, 'people.json'), 'utf8')) as Json;
+    people[0]!.pronunciation = 'quill';
+    await writeFile(path.join(dir, 'people.json'), JSON.stringify(people));
+    await expect(loadContentPack(dir)).resolves.toMatchObject({ people: [expect.objectContaining({ pronunciation: 'quill' }), expect.anything()] });
+  });
+
   test('loads a valid pack', async () => {
     const pack = await loadContentPack(FIXTURE_PACK);
     expect(pack.info.id).toBe('lighthouse');
@@ -71,6 +79,16 @@ describe('loadContentPack', () => {
       expected: { file: 'people.json', path: '/0/pronunciation', message: 'unknown lexicon entry "ghost"' },
     },
     {
+      name: "a lexicon entry that says someone else's name",
+      file: 'people.json',
+      change: (j: Json) => (j[0]!.pronunciation = 'ysolde-kerbrat', j),
+      expected: {
+        file: 'people.json',
+        path: '/0/pronunciation',
+        message: 'lexicon entry "ysolde-kerbrat" writes "Ysolde Kerbrat", none of which is in the name "Ada Quill"',
+      },
+    },
+    {
       name: 'an unknown character',
       file: 'people.json',
       change: (j: Json) => ((j[0]!.roles as Json)[0]!.character = 'ghost', j),
@@ -93,6 +111,36 @@ describe('loadContentPack', () => {
       file: 'episodes.json',
       change: (j: Json) => ((j[0]!.chapters as Json).pop(), j),
       expected: { file: 'facts.json', message: 'fact "cast-keeper" is in no episode' },
+    },
+    {
+      name: 'an unknown source behind a value of the show',
+      file: 'show.json',
+      change: (j: Json) => (((j as unknown as Record<string, { sources: string[] }>).network!.sources = ['note-z']), j),
+      expected: { file: 'show.json', path: '/network/sources/0', message: 'unknown source "note-z"' },
+    },
+    {
+      name: 'an unknown source behind a variant',
+      file: 'conflicts.json',
+      change: (j: Json) => (((j[0]!.variants as Json)[1]!.sources = ['note-z']), j),
+      expected: { file: 'conflicts.json', path: '/0/variants/1/sources/0', message: 'unknown source "note-z"' },
+    },
+    {
+      name: 'a conflict naming an unknown person',
+      file: 'conflicts.json',
+      change: (j: Json) => ((j[0]!.people = ['nobody']), j),
+      expected: { file: 'conflicts.json', path: '/0/people/0', message: 'unknown person "nobody"' },
+    },
+    {
+      name: 'a duplicate chapter id',
+      file: 'episodes.json',
+      change: (j: Json) => (((j[0]!.chapters as Json)[1]!.id = 'island'), j),
+      expected: { file: 'episodes.json', path: '/0/chapters/1/id', message: 'duplicate chapter id "island"' },
+    },
+    {
+      name: 'a name written by two lexicon entries',
+      file: 'lexicon.json',
+      change: (j: Json) => [...j, { id: 'kerbrat', written: ['Ysolde Kerbrat'], lang: 'br-FR', ipa: 'kɛʁbʁat', respelling: 'kehr brat' }],
+      expected: { file: 'lexicon.json', path: '/1/written/0', message: '"Ysolde Kerbrat" is already written by "ysolde-kerbrat"' },
     },
     {
       name: 'a conflict naming an unknown fact',

@@ -54,6 +54,23 @@ describe('golden narrations of the series pack', () => {
   });
 });
 
+describe('the series pack as eSpeak is given it', () => {
+  const documents = pack.episodes.map((e) => ({ episode: e.id, xml: renderNarration(narrateEpisode(pack, e), 'espeak') }));
+  // What eSpeak reads: the text between tags (mark names and break times are attributes, not text).
+  const textOf = (xml: string): string => xml.replace(/<[^>]*>/g, ' ');
+
+  test.each(documents)('$episode: every number and date is in words, and every name is its respelling', ({ xml }) => {
+    expect(textOf(xml)).not.toMatch(/\d/);
+    const written = pack.lexicon.flatMap((entry) => entry.written);
+    expect(written.filter((name) => textOf(xml).includes(name))).toEqual([]);
+  });
+
+  test.each(documents)('$episode: holds only the elements eSpeak honours as meant', ({ xml }) => {
+    const elements = new Set([...xml.matchAll(/<([a-z-]+)[\s>/]/g)].map((m) => m[1]));
+    expect([...elements].sort()).toEqual(['break', 'mark', 'p', 's', 'speak']);
+  });
+});
+
 const noEspeak = espeakUnavailableReason();
 
 describe('the series pack heard through espeak-ng', () => {

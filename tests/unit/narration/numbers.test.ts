@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { cardinalWords, decadeWords, findNumbers, ordinalWords, yearWords } from '../../../server/src/narration/numbers.js';
+import { cardinalWords, decadeWords, findDates, findNumbers, ordinalWords, yearWords } from '../../../server/src/narration/numbers.js';
 
 describe('numbers in words', () => {
   test.each([
@@ -63,7 +63,9 @@ describe('findNumbers', () => {
     { name: 'titles with digits', text: '13 Going on 30', expected: [['13', 'cardinal', 'thirteen'], ['30', 'cardinal', 'thirty']] },
     { name: 'a company name', text: 'the company 21 Laps Entertainment', expected: [['21', 'cardinal', 'twenty-one']] },
     { name: 'a chapter number before a colon', text: 'Chapter 1: Two lives.', expected: [['1', 'cardinal', 'one']] },
-    { name: 'a year', text: 'in August 1944.', expected: [['1944', 'year', 'nineteen forty-four']] },
+    { name: 'a year', text: 'published in 1944.', expected: [['1944', 'year', 'nineteen forty-four']] },
+    { name: 'a month and a year, as one date', text: 'in August 1944.', expected: [['August 1944', 'date', 'August nineteen forty-four']] },
+    { name: 'a date, then a count', text: 'On November 2, 2023, 4 episodes', expected: [['November 2, 2023', 'date', 'November second, twenty twenty-three'], ['4', 'cardinal', 'four']] },
     { name: 'a count with a thousands comma', text: '1,944 soldiers', expected: [['1,944', 'cardinal', 'one thousand nine hundred forty-four']] },
     { name: 'an ordinal', text: 'the 2nd of November', expected: [['2nd', 'ordinal', 'second']] },
     { name: 'a decade', text: 'in the 1940s', expected: [['1940s', 'decade', 'nineteen forties']] },
@@ -89,5 +91,35 @@ describe('findNumbers', () => {
 
   test('reports where each number starts', () => {
     expect(findNumbers('From 13 to 30.').map((n) => n.index)).toEqual([5, 11]);
+  });
+});
+
+describe('findDates', () => {
+  test.each([
+    { name: 'month, day and year', text: 'on November 2, 2023.', expected: [['November 2, 2023', 'mdy', '11/02/2023', 'November second, twenty twenty-three']] },
+    { name: 'an ordinal day', text: 'on November 2nd, 2023', expected: [['November 2nd, 2023', 'mdy', '11/02/2023', 'November second, twenty twenty-three']] },
+    { name: 'day, month and year', text: 'on 17 June 2023', expected: [['17 June 2023', 'dmy', '17/06/2023', 'the seventeenth of June, twenty twenty-three']] },
+    { name: 'month and year', text: 'in August 1944', expected: [['August 1944', 'my', '08/1944', 'August nineteen forty-four']] },
+    { name: 'month and day', text: 'by November 2.', expected: [['November 2', 'md', '11/02', 'November second']] },
+    { name: 'day and month', text: 'on 2 November', expected: [['2 November', 'dm', '02/11', 'the second of November']] },
+    { name: 'a leap day without a year', text: 'February 29', expected: [['February 29', 'md', '02/29', 'February twenty-ninth']] },
+    { name: 'two dates', text: 'From June 2023 to November 2, 2023', expected: [['June 2023', 'my', '06/2023', 'June twenty twenty-three'], ['November 2, 2023', 'mdy', '11/02/2023', 'November second, twenty twenty-three']] },
+  ])('reads $name', ({ text, expected }) => {
+    expect(findDates(text).map((d) => [d.text, d.format, d.digits, d.words])).toEqual(expected);
+  });
+
+  test.each([
+    { name: 'a day that does not exist', text: 'February 30, 2023' },
+    { name: 'a month name in lower case', text: 'it may 2 be' },
+    { name: 'a day too large for any month', text: 'June 32' },
+    { name: 'a three-digit year', text: 'March 999' },
+    { name: 'digits that run on', text: 'June 20234' },
+    { name: 'a month name inside a word', text: 'Junes 2' },
+  ])('leaves $name alone', ({ text }) => {
+    expect(findDates(text)).toEqual([]);
+  });
+
+  test('an impossible date still has its numbers read', () => {
+    expect(findNumbers('February 30, 2023').map((n) => [n.text, n.reading])).toEqual([['30', 'cardinal'], ['2023', 'year']]);
   });
 });
