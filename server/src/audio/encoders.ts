@@ -1,18 +1,59 @@
 /**
  * The encoders this machine offers, as the renditions want them: MP3 always
- * (WebAssembly), Opus when ffmpeg or opusenc is installed. WAV needs no
- * encoder and is added by the renditions themselves (formats.ts).
+ * (ffmpeg's LAME when ffmpeg is installed, else LAME as WebAssembly), Opus
+ * when ffmpeg or opusenc is installed. WAV needs no encoder and is added by
+ * the renditions themselves (formats.ts).
  */
-import type { AudioEncoder } from './formats.js';
-import { encodeMp3 } from './mp3.js';
-import { opusEncoder } from './opus.js';
+import type { AudioEncoder, EncoderStream } from './formats.js';
+import { DEFAULT_MP3_KBPS, encodeMp3, openMp3Stream } from './mp3.js';
+import { FFMPEG_MP3_QUALITY, ffmpegMp3Available, openFfmpegMp3Stream } from './mp3-program.js';
+import { DEFAULT_OPUS_KBPS, opusEncoder } from './opus.js';
 
-/** MP3 at 48 kb/s mono. */
+/** MP3 at 48 kb/s mono (LAME as WebAssembly), streamed as it is encoded, with a gapless Info frame in the stored file. */
 export const mp3Encoder: AudioEncoder = {
   format: 'mp3',
   contentType: 'audio/mpeg',
   extension: 'mp3',
+  id: `mp3-${DEFAULT_MP3_KBPS}k-lame-wasm-gapless-1`,
   encode: (samples, sampleRate) => encodeMp3(samples, sampleRate),
+  async openStream(sampleRate, onBytes) {
+    const stream = await openMp3Stream(sampleRate);
+    const pass = (bytes: Buffer): void => {
+      if (bytes.length > 0) onBytes(bytes);
+    };
+    return {
+      write: async (samples) => pass(await stream.write(samples)),
+      end: async () => {
+        const { tail, gapless } = await stream.end();
+        pass(tail);
+        return { header: gapless };
+      },
+      abandon: () => stream.abandon(),
+    };
+  },
+};
+
+/** All of an encoder stream's output for `samples`, stored-file header first. */
+async function encodeWhole(open: (onBytes: (bytes: Buffer) => void) => EncoderStream, samples: Int16Array): Promise<Buffer> {
+  const body: Buffer[] = [];
+  const stream = open((bytes) => body.push(bytes));
+  try {
+    await stream.write(samples);
+    const { header } = await stream.end();
+    return Buffer.concat([header, ...body]);
+  } finally {
+    stream.abandon();
+  }
+}
+
+/** MP3 at 48 kb/s mono through ffmpeg's libmp3lame, streamed, with the same gapless Info frame in the stored file. */
+export const ffmpegMp3Encoder: AudioEncoder = {
+  format: 'mp3',
+  contentType: 'audio/mpeg',
+  extension: 'mp3',
+  id: `mp3-${DEFAULT_MP3_KBPS}k-lame-ffmpeg-q${FFMPEG_MP3_QUALITY}-gapless-1`,
+  encode: (samples, sampleRate) => encodeWhole((onBytes) => openFfmpegMp3Stream(sampleRate, onBytes), samples),
+  openStream: async (sampleRate, onBytes) => openFfmpegMp3Stream(sampleRate, onBytes),
 };
 
 /** Ogg Opus at 32 kb/s mono; only listed by {@link availableEncoders} when a program can make it. */
@@ -20,11 +61,16 @@ export const opusAudioEncoder: AudioEncoder = {
   format: 'opus',
   contentType: 'audio/ogg; codecs=opus',
   extension: 'opus',
+  id: `opus-${DEFAULT_OPUS_KBPS}k-1`,
   encode: (samples, sampleRate) => opusEncoder().encodeOpus(samples, sampleRate),
 };
 
-/** The encoders that work here: MP3, plus Opus when `ffmpeg` (with libopus) or `opusenc` is on the PATH. */
+/**
+ * The encoders that work here: MP3 (through ffmpeg when it has libmp3lame,
+ * else WebAssembly), plus Opus when `ffmpeg` (with libopus) or `opusenc` is on the PATH.
+ */
 export async function availableEncoders(): Promise<readonly AudioEncoder[]> {
-  const opus = await opusEncoder().detect();
-  return opus === undefined ? [mp3Encoder] : [mp3Encoder, opusAudioEncoder];
+  const [opus, ffmpegMp3] = await Promise.all([opusEncoder().detect(), ffmpegMp3Available()]);
+  const mp3 = ffmpegMp3 ? ffmpegMp3Encoder : mp3Encoder;
+  return opus === undefined ? [mp3] : [mp3, opusAudioEncoder];
 }

@@ -123,3 +123,80 @@ export function runProgram(command: string, args: readonly string[], options: Ru
     else child.stdin.end(options.input);
   });
 }
+
+/** A program running with its stdin and stdout open: bytes in and out as they go (see {@link startProgram}). */
+export interface ProgramStream {
+  /** Writes to the program's stdin, waiting while the pipe is full. @throws ProgramError when the program has failed. */
+  write(data: Uint8Array): Promise<void>;
+  /** Closes stdin and waits for the program to exit (all of stdout has gone to `onStdout` by then). @throws ProgramError */
+  end(): Promise<void>;
+  /** Stops the program (SIGKILL). Safe to call at any time. */
+  kill(): void;
+}
+
+/**
+ * Starts `command` with `args` (never through a shell) for streaming work:
+ * the caller feeds stdin piece by piece and gets stdout as it comes
+ * (`onStdout`), e.g. an encoder whose output goes to a listener before the
+ * input is complete.
+ * Fails like {@link runProgram}: `missing`, `failed` (exit code and stderr),
+ * `timeout`, or `aborted` after {@link ProgramStream.kill}.
+ */
+export function startProgram(command: string, args: readonly string[], onStdout: (chunk: Buffer) => void, options: { readonly timeoutMs?: number } = {}): ProgramStream {
+  const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+  let stderr = '';
+  let failure: ProgramError | undefined;
+  let stopped: ProgramError | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      failure ??=
+        error.code === 'ENOENT'
+          ? new ProgramError(`${command} is not installed or not on the PATH`, command, 'missing', '', { cause: error })
+          : new ProgramError(`${command} could not be run: ${error.message}`, command, 'failed', stderr, { cause: error });
+      resolve();
+    });
+    child.on('close', (code, killedBy) => {
+      if (stopped !== undefined) failure ??= stopped;
+      else if (code !== 0) {
+        const how = code === null ? `was killed by ${killedBy ?? 'a signal'}` : `exited with code ${code}`;
+        const detail = stderr.trim() === '' ? '' : `: ${stderr.trim().split('\n').slice(0, 5).join(' / ')}`;
+        failure ??= new ProgramError(`${command} ${how}${detail}`, command, 'failed', stderr);
+      }
+      resolve();
+    });
+  });
+  const stop = (error: ProgramError): void => {
+    if (stopped !== undefined) return;
+    stopped = error;
+    child.kill('SIGKILL');
+  };
+  const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => stop(new ProgramError(`${command} took longer than ${options.timeoutMs} ms and was stopped`, command, 'timeout', stderr)), options.timeoutMs);
+  timer?.unref();
+  void exited.then(() => clearTimeout(timer));
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (stopped === undefined) onStdout(chunk);
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    if (stderr.length < STDERR_LIMIT) stderr += chunk.slice(0, STDERR_LIMIT - stderr.length);
+  });
+  // A program that exits early makes writes fail with EPIPE: its exit says why, through `failure`.
+  child.stdin.on('error', () => undefined);
+
+  return {
+    async write(data) {
+      if (failure !== undefined || stopped !== undefined) throw failure ?? stopped;
+      if (!child.stdin.write(data)) {
+        // Wait for the pipe to drain, or for the program to end (then it failed: it should have read on).
+        await Promise.race([new Promise((resolve) => child.stdin.once('drain', resolve)), exited]);
+        if (failure !== undefined) throw failure;
+      }
+    },
+    async end() {
+      child.stdin.end();
+      await exited;
+      if (failure !== undefined) throw failure;
+    },
+    kill: () => stop(new ProgramError(`${command} was stopped`, command, 'aborted', stderr)),
+  };
+}

@@ -1,82 +1,131 @@
 /**
- * `npm run render`: renders every episode into the cache (audio in every
- * format this machine makes, and the time line the tracks come from), with a
- * progress bar, then prints per episode its duration, size and real-time factor.
+ * `npm run render -- [--content DIR] [--cache DIR] [--engine NAME]`: renders
+ * every episode into the cache (audio in every format this machine makes,
+ * and the time line the tracks come from), with a progress bar, and prints
+ * per episode its duration, its size in each format and the real-time
+ * factor (seconds of audio per second of rendering). Episodes already in
+ * the cache say so instead of a factor.
+ *
+ * Exit codes: 0 all rendered, 1 an episode failed or the pack is broken,
+ * 2 a bad command line.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { availableEncoders } from '../audio/encoders.js';
 import { createCatalog } from '../catalog.js';
 import { ENGINE_CHOICES, PROJECT_ROOT, type EngineChoice } from '../config.js';
 import { ContentError, loadContentPack } from '../content/load.js';
 import { createRenditions } from '../renditions/renditions.js';
-import { availableEncoders } from '../audio/encoders.js';
 import { selectSpeechEngine } from '../speech/select.js';
 
-const formatSeconds = (ms: number): string => `${Math.floor(ms / 60_000)}:${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}`;
+const USAGE = 'Usage: npm run render -- [--content DIR] [--cache DIR] [--engine auto|embedded|espeak-ng|say]';
 
-function progressBar(done: number, total: number, label: string): void {
-  if (!process.stdout.isTTY) return;
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  process.stdout.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${label}`.padEnd(process.stdout.columns ?? 80));
+/** `m:ss`, as a player shows a length. */
+function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** `[#####-----] 3/7 label`, as wide as the terminal. */
+function progressBar(done: number, total: number, label: string, width = 30): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${label}`;
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { content: { type: 'string' }, cache: { type: 'string' }, engine: { type: 'string' } }, strict: true });
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { content: { type: 'string' }, cache: { type: 'string' }, engine: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (error) {
+    fail(`${(error as Error).message}\n${USAGE}`, 2);
+  }
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const contentDir = path.resolve(values.content ?? process.env.CONTENT_DIR ?? path.join(PROJECT_ROOT, 'audio-scripts', 'content'));
   const cacheDir = path.resolve(values.cache ?? process.env.CACHE_DIR ?? path.join(PROJECT_ROOT, '.cache'));
   const choice = values.engine ?? process.env.SPEECH_ENGINE ?? 'auto';
-  if (!(ENGINE_CHOICES as readonly string[]).includes(choice)) {
-    process.stderr.write(`--engine must be one of ${ENGINE_CHOICES.join(', ')}, not "${choice}"\n`);
-    process.exit(2);
-  }
+  if (!(ENGINE_CHOICES as readonly string[]).includes(choice)) fail(`--engine must be one of ${ENGINE_CHOICES.join(', ')}, not "${choice}"\n${USAGE}`, 2);
 
   let pack;
   try {
     pack = await loadContentPack(contentDir);
   } catch (error) {
     if (!(error instanceof ContentError)) throw error;
-    process.stderr.write(`${error.message}\nNothing was rendered.\n`);
-    process.exit(1);
+    fail(`${error.message}\nNothing was rendered.`, 1);
   }
   const catalog = createCatalog(pack);
-  const { engine, reason } = await selectSpeechEngine(choice as EngineChoice);
-  process.stdout.write(`Speech engine: ${engine.name} ${engine.version} (${reason})\n`);
-  const encoders = await availableEncoders();
-  const renditions = createRenditions({ engine, cacheDir, encoders });
+  const { engine, reason, fallback } = await selectSpeechEngine(choice as EngineChoice);
+  (fallback ? process.stderr : process.stdout).write(`${fallback ? 'Warning: ' : ''}speech engine: ${engine.name} ${engine.version} (${reason})\n`);
+  const renditions = createRenditions({
+    engine,
+    cacheDir,
+    encoders: await availableEncoders(),
+    // One episode at a time here: the factor printed is that episode's own.
+    maxConcurrentRenders: 1,
+    onDiscard: (file, why) => process.stderr.write(`Discarded a broken cache entry (${why}): ${file}\n`),
+    onStoreFailure: (folder, error, next) =>
+      process.stderr.write(`Cannot write the cache in ${folder} (${error instanceof Error ? error.message : String(error)})${next === undefined ? '' : `; writing to ${next} instead`}\n`),
+  });
   const formats = renditions.formats;
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort(new Error('interrupted')));
 
+  const entries = catalog.entries;
+  const tty = process.stdout.isTTY === true;
+  const showProgress = (done: number, label: string): void => {
+    const line = progressBar(done, entries.length, label);
+    // A terminal gets one bar, redrawn; a log gets a line per step.
+    if (tty) process.stdout.write(`\r${line.slice(0, (process.stdout.columns ?? 80) - 1).padEnd((process.stdout.columns ?? 80) - 1)}`);
+    else process.stdout.write(`${line}\n`);
+  };
   const rows: string[] = [];
-  const total = catalog.entries.length;
   let failures = 0;
+  let totalAudioMs = 0;
+  let totalRenderMs = 0;
   try {
-    for (const [index, entry] of catalog.entries.entries()) {
-      progressBar(index, total, entry.episode.title);
+    for (const [index, entry] of entries.entries()) {
+      if (stop.signal.aborted) break;
+      showProgress(index, `rendering ${entry.episode.id}`);
+      const request = { narration: entry.narration, rate: 1 };
+      const cached = (await Promise.all(formats.map((format) => renditions.findCached({ ...request, format })))).every((found) => found !== undefined);
       const started = performance.now();
       try {
         const sizes: string[] = [];
         let durationMs = 0;
         for (const format of formats) {
-          const rendition = await renditions.render({ narration: entry.narration, format, rate: 1 });
+          const rendition = await renditions.render({ ...request, format }, { signal: stop.signal });
           durationMs = rendition.durationMs;
           sizes.push(`${format} ${(rendition.bytes / 1024).toFixed(0)} kB`);
         }
-        const seconds = (performance.now() - started) / 1000;
-        rows.push(`${entry.episode.id.padEnd(28)} ${formatSeconds(durationMs).padStart(6)}  ${sizes.join(', ')}  ${(durationMs / 1000 / seconds).toFixed(0)}x real time`);
+        const tookMs = performance.now() - started;
+        const speed = cached ? 'in the cache already' : `${(durationMs / tookMs).toFixed(0)}x real time`;
+        if (!cached) {
+          totalAudioMs += durationMs;
+          totalRenderMs += tookMs;
+        }
+        rows.push(`${entry.episode.id.padEnd(28)} ${formatDuration(durationMs).padStart(6)}  ${sizes.join(', ').padEnd(40)}  ${speed}`);
       } catch (error) {
         failures++;
         rows.push(`${entry.episode.id.padEnd(28)} FAILED: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    progressBar(total, total, 'done');
-    process.stdout.write(`${process.stdout.isTTY ? '\n' : ''}episode                      length  size                                  speed (cached episodes show cache speed)\n${rows.join('\n')}\n`);
+    showProgress(rows.length, stop.signal.aborted ? 'interrupted' : 'done');
+    if (tty) process.stdout.write('\n');
+    const summary = totalRenderMs > 0 ? `\nrendered ${formatDuration(totalAudioMs)} of audio at ${(totalAudioMs / totalRenderMs).toFixed(0)}x real time (${formats.join(', ')} and the tracks)\n` : '\n';
+    process.stdout.write(`${'episode'.padEnd(28)} ${'length'.padStart(6)}  ${'size'.padEnd(40)}  speed\n${rows.join('\n')}\n${summary}`);
   } finally {
     await engine.close();
   }
-  if (failures > 0) process.exitCode = 1;
+  if (failures > 0 || stop.signal.aborted) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`The render failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  fail(`The render failed: ${error instanceof Error ? error.message : String(error)}`, 1);
 });

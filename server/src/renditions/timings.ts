@@ -29,6 +29,38 @@ export interface Timeline {
   readonly chapters: readonly TimedChapter[];
 }
 
+/** A sample this loud or louder is sound; eSpeak's pauses are exact digital silence (0). */
+export const SOUND_LEVEL = 64;
+/** How far after a mark its sentence's sound may start and still be moved to: eSpeak's lead-in is 12 to 50 ms. */
+export const MAX_LEAD_IN_MS = 250;
+
+/**
+ * Moves each mark and sentence event forward to where its sound starts.
+ *
+ * Why: eSpeak reports a mark where its sentence begins, which is before a
+ * short stretch of silence (measured: 12 ms at the start of a document, 49 ms
+ * after a pause, in both engines). A caption or a transcript seek then starts
+ * on silence. The audio is right here, so read it: the event moves to the
+ * first sample at {@link SOUND_LEVEL} or louder, if that comes within
+ * {@link MAX_LEAD_IN_MS} and before the next event of its kind; otherwise it stays.
+ * Events keep their order, and no event moves past the end.
+ */
+export function alignToSound(events: readonly TimingEvent[], samples: Int16Array, sampleRate: number): TimingEvent[] {
+  const durationMs = (samples.length * 1000) / sampleRate;
+  const starts = events.filter((event) => event.type !== 'word').map((event) => event.audioMs);
+  const later = (ms: number): number => starts.find((start) => start > ms) ?? durationMs;
+  return events.map((event) => {
+    if (event.type === 'word') return event;
+    const from = Math.max(0, Math.round((event.audioMs * sampleRate) / 1000));
+    const limit = Math.min(samples.length, Math.round((Math.min(event.audioMs + MAX_LEAD_IN_MS, later(event.audioMs)) * sampleRate) / 1000));
+    for (let i = from; i < limit; i++) {
+      // Rounded up, so the time is on or after the first sound, never just before it.
+      if (Math.abs(samples[i] ?? 0) >= SOUND_LEVEL) return { ...event, audioMs: Math.ceil((i * 1000) / sampleRate) };
+    }
+    return event;
+  });
+}
+
 /**
  * Places every sentence of the narration on the audio's time line, from the
  * mark the narration put before each sentence. A sentence whose mark the engine

@@ -7,6 +7,7 @@ import { createEmbeddedEngine, type EmbeddedEngineOptions } from './embedded/emb
 import { SpeechError, type SpeechEngine } from './engine.js';
 import { ESPEAK_INSTALL_HINT, createNativeEspeakEngine, type NativeEspeakEngine } from './native/espeak-ng-engine.js';
 import { createSayEngine } from './say/say-engine.js';
+import { createUnavailableEngine } from './unavailable-engine.js';
 
 /** What the settings may ask for (the same values as config.ts ENGINE_CHOICES). */
 export type SpeechEngineChoice = 'auto' | 'embedded' | 'espeak-ng' | 'say';
@@ -16,6 +17,12 @@ export interface SelectedEngine {
   readonly engine: SpeechEngine;
   /** One sentence for the start-up log. */
   readonly reason: string;
+  /**
+   * True when the engine asked for could not be used and another stands in
+   * (the reason says which and why): log it as a warning. When no engine can
+   * run at all, the stand-in renders nothing and every render fails with the reason.
+   */
+  readonly fallback: boolean;
 }
 
 /** Replaceable parts, for tests. */
@@ -29,7 +36,7 @@ export interface SelectionDeps {
 
 /**
  * How much faster the native engine renders the real content pack than the
- * embedded one, measured with bench/render-engines.ts (2 cores, eSpeak NG
+ * embedded one, measured with bench/render.ts (2 cores, eSpeak NG
  * 1.51): about 290x against about 120x real time with the embedded engine warm.
  * Only used in the start-up sentence.
  */
@@ -49,9 +56,11 @@ export function embeddedWorkers(cpus: number): number {
 /**
  * Creates the engine `choice` asks for. `auto` takes the native espeak-ng
  * when it is on the PATH (faster), else the embedded engine (always there).
- * An engine chosen by name that cannot work here is an error naming what to
- * install, never a silent fallback.
- * @throws SpeechError when the chosen engine is unavailable.
+ * An engine chosen by name that cannot work here is replaced by the embedded
+ * one, with `fallback` set and a reason naming what to install, never
+ * silently; if even the embedded engine cannot start, a stand-in whose
+ * renders fail with the reason keeps the server up (audio answers 503).
+ * Never throws for an engine that is missing.
  */
 export async function selectSpeechEngine(choice: SpeechEngineChoice, deps: SelectionDeps = {}): Promise<SelectedEngine> {
   const createNative = deps.createNative ?? (() => createNativeEspeakEngine());
@@ -59,42 +68,45 @@ export async function selectSpeechEngine(choice: SpeechEngineChoice, deps: Selec
   const createSay = deps.createSay ?? (() => createSayEngine());
   const workers = embeddedWorkers(deps.cpus ?? availableParallelism());
 
-  const embedded = async (why: string): Promise<SelectedEngine> => {
+  const embedded = async (why: string, fallback: boolean): Promise<SelectedEngine> => {
     const engine = createEmbedded({ workers });
     // Also warms the first worker, so the first listener does not wait for eSpeak to load.
     if (!(await engine.available())) {
       await engine.close();
-      throw new SpeechError('the embedded eSpeak NG engine could not start (its WebAssembly worker failed to load)');
+      const reason = `${why}and the embedded eSpeak NG engine could not start either (its WebAssembly worker failed to load; reinstall with npm ci): audio cannot be rendered`;
+      return { engine: createUnavailableEngine(reason), reason, fallback: true };
     }
-    return { engine, reason: `${why}using the embedded eSpeak NG (WebAssembly) with ${workers} worker thread${workers === 1 ? '' : 's'}` };
+    return { engine, reason: `${why}using the embedded eSpeak NG (WebAssembly) with ${workers} worker thread${workers === 1 ? '' : 's'}`, fallback };
   };
 
   switch (choice) {
     case 'embedded':
-      return embedded('chosen by setting; ');
+      return embedded('chosen by setting; ', false);
     case 'espeak-ng':
     case 'auto': {
       const native = createNative();
       const probe = await native.probe();
       if (probe.available) {
         const why = choice === 'auto' ? `espeak-ng ${probe.programVersion} found on the PATH, about ${NATIVE_SPEEDUP}x faster than the embedded engine` : `espeak-ng ${probe.programVersion}, chosen by setting`;
-        return { engine: native, reason: why };
+        return { engine: native, reason: why, fallback: false };
       }
       await native.close();
       if (choice === 'espeak-ng') {
-        throw new SpeechError(`the espeak-ng engine was chosen but cannot be used (${probe.reason}): ${ESPEAK_INSTALL_HINT}`, { cause: new Error(probe.reason) });
+        return embedded(`the espeak-ng engine was chosen but cannot be used (${probe.reason}; ${ESPEAK_INSTALL_HINT}), so instead `, true);
       }
-      return embedded('espeak-ng is not on the PATH (apt-get install espeak-ng renders faster); ');
+      return embedded('espeak-ng is not on the PATH (apt-get install espeak-ng renders faster); ', false);
     }
     case 'say': {
       const engine = createSay();
       if (!(await engine.available())) {
         await engine.close();
-        throw new SpeechError(
-          `the say engine was chosen, but on ${process.platform} the say package cannot make audio files (it only speaks aloud, through festival): choose auto, embedded or espeak-ng`,
-        );
+        const why =
+          process.platform === 'linux'
+            ? 'on Linux the say package cannot make audio files (it only speaks aloud, through festival; npm run speak does that)'
+            : `on ${process.platform} the system voices could not make an audio file`;
+        return embedded(`the say engine was chosen, but ${why}, so instead `, true);
       }
-      return { engine, reason: `the system voices through say, chosen by setting (sentence times are estimates)` };
+      return { engine, reason: `the system voices through say, chosen by setting (sentence times are estimates)`, fallback: false };
     }
     default: {
       const never: never = choice;

@@ -1,7 +1,7 @@
 import { describe, test, expect, beforeAll } from 'vitest';
 import { EncoderError } from '../../../server/src/audio/encoder-error.js';
 import { mp3Encoder } from '../../../server/src/audio/encoders.js';
-import { encodeMp3 } from '../../../server/src/audio/mp3.js';
+import { MP3_ENCODER_DELAY, countFrames, encodeMp3, openMp3Stream } from '../../../server/src/audio/mp3.js';
 import { decodeWithFfmpeg } from './installed-programs.js';
 import { SAMPLE_SECONDS, threeSecondsOfSpeech } from './speech-sample.js';
 
@@ -70,14 +70,55 @@ describe('encodeMp3', () => {
     expect(mp3.length).toBeLessThan(expected * 1.06);
   });
 
-  test('decodes back (ffmpeg) to the same duration within 100 ms, with the speech in it', async () => {
+  test('decodes back (ffmpeg) gapless: the same number of samples, the speech where it was', async () => {
     const decoded = await decodeWithFfmpeg(mp3, 22050);
-    expect(Math.abs(decoded.length - speech.samples.length) / 22.05).toBeLessThan(100);
+    // The Info frame's delay and padding let the decoder trim LAME's 576 + 529 samples of delay and its end padding.
+    expect(decoded.length).toBe(speech.samples.length);
     const peak = decoded.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
     expect(peak).toBeGreaterThan(3000);
+    // Aligned: the decoded speech matches the input at no offset, not at the untrimmed delay of 1 105 samples.
+    const similarity = (lag: number): number => {
+      let dot = 0;
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i + lag < decoded.length; i++) {
+        const x = speech.samples[i]!;
+        const y = decoded[i + lag]!;
+        dot += x * y;
+        a += x * x;
+        b += y * y;
+      }
+      return dot / Math.sqrt(a * b);
+    };
+    expect(similarity(0)).toBeGreaterThan(0.8);
+    expect(similarity(0)).toBeGreaterThan(similarity(MP3_ENCODER_DELAY + 529) + 0.3);
   });
 
-  test('gives the same bytes for concurrent encodes as for one at a time (one encoder, taking turns)', async () => {
+  test('starts with an Info frame that names the frame count, the length, the delay and the padding', () => {
+    // MPEG-2 mono: the tag follows 4 header bytes and 9 of side information.
+    expect(mp3.toString('ascii', 13, 17)).toBe('Info');
+    expect(mp3.readUInt32BE(17)).toBe(3);
+    const frames = mp3.readUInt32BE(21);
+    expect(frames).toBe(countFrames(mp3) - 1);
+    expect(mp3.readUInt32BE(25)).toBe(mp3.length);
+    expect(mp3.toString('ascii', 29, 33)).toBe('LAME');
+    const delayAndPadding = mp3.readUIntBE(29 + 21, 3);
+    expect(delayAndPadding >> 12).toBe(MP3_ENCODER_DELAY);
+    expect(frames * 576 - MP3_ENCODER_DELAY - (delayAndPadding & 0xfff)).toBe(speech.samples.length);
+  });
+
+  test('streams: bytes come as samples go in, and are the whole file but its Info frame', async () => {
+    const stream = await openMp3Stream(speech.sampleRate);
+    const half = Math.floor(speech.samples.length / 2);
+    const first = await stream.write(speech.samples.subarray(0, half));
+    const second = await stream.write(speech.samples.subarray(half));
+    const { tail, gapless } = await stream.end();
+    expect(first.length).toBeGreaterThan(0);
+    expect(Buffer.concat([gapless, first, second, tail]).equals(mp3)).toBe(true);
+    await expect(stream.write(speech.samples)).rejects.toThrow(/finished/);
+  });
+
+  test('gives the same bytes for concurrent encodes as for one at a time (each has its own LAME instance)', async () => {
     const [a, b] = await Promise.all([encodeMp3(speech.samples, speech.sampleRate), mp3Encoder.encode(speech.samples, speech.sampleRate)]);
     expect(a.equals(mp3)).toBe(true);
     expect(b.equals(mp3)).toBe(true);

@@ -165,13 +165,11 @@ describe('native espeak-ng engine', () => {
 
   test('aborting kills the running espeak-ng processes', async () => {
     const controller = new AbortController();
-    const started = performance.now();
     const render = engine.synthesize(LONG_SSML, { signal: controller.signal });
     setTimeout(() => controller.abort(new Error('listener left')), 150);
     const error: unknown = await render.catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SpeechError);
     expect((error as SpeechError).cause).toEqual(new Error('listener left'));
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(await childEspeaks()).toEqual([]);
     await expect(engine.synthesize(SSML, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(SpeechError);
   });

@@ -29,8 +29,9 @@ const MISSING: EspeakProbe = { available: false, reason: 'espeak-ng is not insta
 describe('selectSpeechEngine', () => {
   test('auto prefers espeak-ng when it is on the PATH, and says so', async () => {
     const native = stubNative(FOUND);
-    const { engine, reason } = await selectSpeechEngine('auto', { createNative: () => native, createEmbedded: () => stubEngine('embedded', true) });
+    const { engine, reason, fallback } = await selectSpeechEngine('auto', { createNative: () => native, createEmbedded: () => stubEngine('embedded', true) });
     expect(engine).toBe(native);
+    expect(fallback).toBe(false);
     expect(reason).toMatch(/^espeak-ng 1\.51 found on the PATH, about \d+x faster than the embedded engine$/);
   });
 
@@ -49,10 +50,14 @@ describe('selectSpeechEngine', () => {
     expect(reason).toMatch(/apt-get install espeak-ng.*embedded eSpeak NG \(WebAssembly\) with 4 worker threads/);
   });
 
-  test('an explicit espeak-ng that is missing is an error naming the package', async () => {
-    const error: unknown = await selectSpeechEngine('espeak-ng', { createNative: () => stubNative(MISSING) }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(SpeechError);
-    expect((error as Error).message).toMatch(/espeak-ng engine was chosen.*apt-get install espeak-ng/);
+  test('an explicit espeak-ng that is missing falls back to the embedded engine, saying why and what to install', async () => {
+    const native = stubNative(MISSING);
+    const embedded = stubEngine('embedded', true);
+    const { engine, reason, fallback } = await selectSpeechEngine('espeak-ng', { createNative: () => native, createEmbedded: () => embedded, cpus: 2 });
+    expect(engine).toBe(embedded);
+    expect(fallback).toBe(true);
+    expect(native.closed).toBe(true);
+    expect(reason).toMatch(/espeak-ng engine was chosen but cannot be used \(espeak-ng is not installed or not on the PATH; .*apt-get install espeak-ng.*\), so instead using the embedded eSpeak NG/);
   });
 
   test('an explicit embedded engine is used even when espeak-ng exists', async () => {
@@ -62,17 +67,30 @@ describe('selectSpeechEngine', () => {
     expect(reason).toMatch(/chosen by setting; .*with 1 worker thread$/);
   });
 
-  test('an embedded engine that cannot start is an error, and is closed', async () => {
+  test('when no engine can start, a stand-in keeps the server up and every render fails with the reason', async () => {
     const embedded = stubEngine('embedded', false);
-    await expect(selectSpeechEngine('embedded', { createEmbedded: () => embedded })).rejects.toThrow(/could not start/);
+    const { engine, reason, fallback } = await selectSpeechEngine('espeak-ng', { createNative: () => stubNative(MISSING), createEmbedded: () => embedded });
     expect(embedded.closed).toBe(true);
+    expect(fallback).toBe(true);
+    expect(reason).toMatch(/espeak-ng engine was chosen but cannot be used.*embedded eSpeak NG engine could not start either/);
+    expect(await engine.available()).toBe(false);
+    expect(await engine.voices()).toEqual([]);
+    const error: unknown = await engine.synthesize('<speak>Hello.</speak>').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SpeechError);
+    expect((error as Error).message).toContain(reason);
+    await engine.close();
   });
 
-  test('say is refused where it cannot make audio, and used where it can', async () => {
-    await expect(selectSpeechEngine('say', { createSay: () => stubEngine('say', false) })).rejects.toThrow(/cannot make audio files/);
+  test('say falls back to the embedded engine where it cannot make audio, and is used where it can', async () => {
+    const embedded = stubEngine('embedded', true);
+    const refused = await selectSpeechEngine('say', { createSay: () => stubEngine('say', false), createEmbedded: () => embedded });
+    expect(refused.engine).toBe(embedded);
+    expect(refused.fallback).toBe(true);
+    expect(refused.reason).toMatch(/say engine was chosen, but .* so instead using the embedded eSpeak NG/);
     const say = stubEngine('say', true);
-    const { engine, reason } = await selectSpeechEngine('say', { createSay: () => say });
+    const { engine, reason, fallback } = await selectSpeechEngine('say', { createSay: () => say });
     expect(engine).toBe(say);
+    expect(fallback).toBe(false);
     expect(reason).toMatch(/estimates/);
   });
 });

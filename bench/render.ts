@@ -1,0 +1,213 @@
+/**
+ * Rendering speed, per speech engine available here, on the real content pack:
+ *
+ * - engine alone: the whole-episode SSML to PCM (the reference, measured in the same run);
+ * - end to end: SSML to a stored MP3 plus every track (captions, chapters
+ *   WebVTT and JSON, transcript), through the renditions, cache empty;
+ * - time to the first audio byte of a cold episode (cache empty, engine
+ *   warm), and of one whose first chapter the warm-up rendered;
+ * - the encoders on the rendered audio (speed, and size a minute).
+ *
+ * Prints figures against the targets (embedded >= 100x real time, native
+ * >= 300x, first byte < 1 s); asserts nothing. The machine may be shared:
+ * the load average is printed, and each figure is the best of --rounds.
+ *
+ *   npx tsx bench/render.ts [--content DIR] [--rounds N] [--engines embedded,espeak-ng,say]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { availableEncoders, ffmpegMp3Encoder, mp3Encoder, opusAudioEncoder } from '../server/src/audio/encoders.js';
+import { ffmpegMp3Available } from '../server/src/audio/mp3-program.js';
+import { opusEncoder } from '../server/src/audio/opus.js';
+import { createCatalog, type CatalogEntry } from '../server/src/catalog.js';
+import { PROJECT_ROOT } from '../server/src/config.js';
+import { loadContentPack } from '../server/src/content/load.js';
+import { renderSsml } from '../server/src/narration/render.js';
+import { createRenditions, type Renditions } from '../server/src/renditions/renditions.js';
+import { captionsVtt, chaptersJson, chaptersVtt, transcriptHtml } from '../server/src/renditions/tracks.js';
+import { createEmbeddedEngine } from '../server/src/speech/embedded/embedded-engine.js';
+import type { SpeechEngine, Synthesis } from '../server/src/speech/engine.js';
+import { createNativeEspeakEngine } from '../server/src/speech/native/espeak-ng-engine.js';
+import { createSayEngine } from '../server/src/speech/say/say-engine.js';
+import { embeddedWorkers } from '../server/src/speech/select.js';
+
+const TARGETS: Readonly<Record<string, number>> = { embedded: 100, 'espeak-ng': 300 };
+const FIRST_BYTE_TARGET_MS = 1000;
+
+const { values } = parseArgs({ options: { content: { type: 'string' }, rounds: { type: 'string' }, engines: { type: 'string' } }, strict: true });
+const contentDir = path.resolve(values.content ?? path.join(PROJECT_ROOT, 'audio-scripts', 'content'));
+const rounds = Math.max(1, Number(values.rounds ?? 3));
+const wanted = new Set((values.engines ?? 'embedded,espeak-ng,say').split(','));
+const catalog = createCatalog(await loadContentPack(contentDir));
+const episodes = catalog.entries;
+
+const seconds = (synthesis: Synthesis): number => synthesis.samples.length / synthesis.sampleRate;
+const pad = (text: string, width: number): string => text.padEnd(width);
+const median = (numbers: readonly number[]): number => {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+const verdict = (met: boolean, target: string): string => `  (target ${target}: ${met ? 'met' : 'MISSED'})`;
+
+function row(label: string, audioSeconds: number, wallSeconds: number, note = ''): number {
+  const factor = audioSeconds / wallSeconds;
+  console.log(`${pad(label, 52)} ${audioSeconds.toFixed(0).padStart(5)} s audio in ${wallSeconds.toFixed(2).padStart(6)} s = ${factor.toFixed(0).padStart(4)}x real time${note}`);
+  return factor;
+}
+
+/** The best (shortest) of `rounds` runs of `work`, which returns seconds of audio made. */
+async function best(work: () => Promise<number>): Promise<{ audio: number; wall: number }> {
+  let result = { audio: 0, wall: Number.POSITIVE_INFINITY };
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    const audio = await work();
+    const wall = (performance.now() - started) / 1000;
+    if (wall < result.wall) result = { audio, wall };
+  }
+  return result;
+}
+
+/** The MP3 encoder the server uses here: ffmpeg's LAME when ffmpeg is installed, else LAME as WebAssembly. */
+const serverMp3 = (await availableEncoders()).find((encoder) => encoder.format === 'mp3') ?? mp3Encoder;
+
+const folders: string[] = [];
+/** Renditions over `engine` in an empty cache (and an empty fallback), with the server's MP3 only: what the first listener of an episode meets. */
+async function emptyCache(engine: SpeechEngine): Promise<Renditions> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'atl-bench-render-'));
+  folders.push(folder);
+  return createRenditions({ engine, cacheDir: folder, fallbackDir: path.join(folder, 'fallback'), encoders: [serverMp3] });
+}
+
+/** SSML to a stored MP3 and every track, for every episode, one at a time; returns seconds of audio. */
+async function endToEnd(engine: SpeechEngine): Promise<number> {
+  const renditions = await emptyCache(engine);
+  let audio = 0;
+  for (const entry of episodes) {
+    const rendition = await renditions.render({ narration: entry.narration, format: 'mp3', rate: 1 });
+    // The tracks are part of what a render delivers: made here as the routes make them.
+    captionsVtt(rendition);
+    chaptersVtt(rendition);
+    JSON.stringify(chaptersJson(rendition));
+    transcriptHtml(rendition);
+    audio += rendition.durationMs / 1000;
+  }
+  return audio;
+}
+
+/** Milliseconds to the first MP3 byte of `entry` from `renditions`; the rest is read to the end (so no render is cut short). */
+async function firstByte(renditions: Renditions, entry: CatalogEntry): Promise<number> {
+  const started = performance.now();
+  const stream = await renditions.stream({ narration: entry.narration, format: 'mp3', rate: 1 });
+  if (stream.kind === 'ready') return performance.now() - started;
+  let first: number | undefined;
+  for await (const chunk of stream.chunks) {
+    if (first === undefined && chunk.length > 0) first = performance.now() - started;
+  }
+  await stream.done;
+  return first ?? Number.NaN;
+}
+
+console.log(
+  `${episodes.length} episodes from ${contentDir}; ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ` +
+    `load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}; Node ${process.version}; best of ${rounds}; MP3 by ${serverMp3.id}\n`,
+);
+
+const candidates: { label: string; create: () => SpeechEngine }[] = [];
+const workers = embeddedWorkers(availableParallelism());
+if (wanted.has('embedded')) candidates.push({ label: `embedded (${workers} worker${workers === 1 ? '' : 's'}, warm)`, create: () => createEmbeddedEngine({ workers }) });
+if (wanted.has('espeak-ng')) candidates.push({ label: `espeak-ng (${availableParallelism()} processes)`, create: () => createNativeEspeakEngine() });
+if (wanted.has('say')) candidates.push({ label: 'say (system voices)', create: () => createSayEngine() });
+
+let renders: Synthesis[] = [];
+try {
+  for (const { label, create } of candidates) {
+    const engine = create();
+    try {
+      // available() also warms the embedded engine's worker, so its start-up is not counted here (it is below).
+      if (!(await engine.available())) {
+        console.log(`${pad(label, 52)} not available here`);
+        continue;
+      }
+      console.log(`${label}, engine ${engine.name} ${engine.version}:`);
+      // One real render first, not timed: the embedded engine's first renders run slower (its JavaScript is still being compiled).
+      await engine.synthesize(renderSsml(episodes[0]!.narration, 'espeak'));
+      const target = TARGETS[engine.name];
+      const made: Synthesis[] = [];
+      const reference = await best(async () => {
+        made.length = 0;
+        for (const entry of episodes) made.push(await engine.synthesize(renderSsml(entry.narration, 'espeak')));
+        return made.reduce((sum, synthesis) => sum + seconds(synthesis), 0);
+      });
+      const engineFactor = row('  engine alone (reference): SSML to PCM', reference.audio, reference.wall);
+      const whole = await best(() => endToEnd(engine));
+      const factor = row('  end to end: SSML to stored MP3 + tracks', whole.audio, whole.wall, target === undefined ? '' : verdict(whole.audio / whole.wall >= target, `${target}x`));
+      console.log(`  ${pad('  end to end against the engine alone', 50)} ${(factor / engineFactor).toFixed(2)} of its speed`);
+
+      const cold: number[] = [];
+      const warmed: number[] = [];
+      for (const entry of episodes) cold.push(await firstByte(await emptyCache(engine), entry));
+      for (const entry of episodes) {
+        const renditions = await emptyCache(engine);
+        await renditions.renderChapter({ narration: entry.narration, rate: 1 }, entry.narration.chapters[0]!.id);
+        warmed.push(await firstByte(renditions, entry));
+      }
+      const coldMedian = median(cold);
+      console.log(
+        `  ${pad('first MP3 byte of a cold episode (cache empty)', 50)} median ${coldMedian.toFixed(0).padStart(5)} ms, slowest ${Math.max(...cold).toFixed(0).padStart(5)} ms` +
+          verdict(Math.max(...cold) < FIRST_BYTE_TARGET_MS, `< ${FIRST_BYTE_TARGET_MS} ms`),
+      );
+      console.log(`  ${pad('first MP3 byte, first chapter warmed', 50)} median ${median(warmed).toFixed(0).padStart(5)} ms, slowest ${Math.max(...warmed).toFixed(0).padStart(5)} ms`);
+      const fullRender = (whole.wall * 1000) / episodes.length;
+      console.log(`  ${pad('  (for comparison: a whole episode, on average)', 50)} ${fullRender.toFixed(0).padStart(12)} ms`);
+      if (renders.length === 0) renders = [...made];
+    } finally {
+      await engine.close();
+    }
+  }
+
+  // The engine's start-up, which a server pays once (and the warm-up hides): a new engine to its first byte.
+  if (wanted.has('embedded')) {
+    const engine = createEmbeddedEngine({ workers });
+    try {
+      const started = performance.now();
+      await firstByte(await emptyCache(engine), episodes[0]!);
+      console.log(`${pad('embedded: first byte with the engine not yet started', 52)} ${(performance.now() - started).toFixed(0).padStart(5)} ms (once per server start)`);
+    } finally {
+      await engine.close();
+    }
+  }
+
+  console.log('');
+  if (renders.length > 0) {
+    const audio = renders.reduce((sum, render) => sum + seconds(render), 0);
+    const mp3Encoders = (await ffmpegMp3Available()) ? [mp3Encoder, ffmpegMp3Encoder] : [mp3Encoder];
+    for (const encoder of mp3Encoders) {
+      let mp3Bytes = 0;
+      const mp3 = await best(async () => {
+        mp3Bytes = 0;
+        for (const render of renders) mp3Bytes += (await encoder.encode(render.samples, render.sampleRate)).length;
+        return audio;
+      });
+      row(`MP3 encode (${encoder.id})`, mp3.audio, mp3.wall);
+      console.log(`${pad('  MP3 size', 52)} ${(mp3Bytes / 1024).toFixed(0)} kB for ${audio.toFixed(0)} s = ${((mp3Bytes / audio) * 60 / 1000).toFixed(0)} kB a minute (about 360 expected)`);
+    }
+    const program = await opusEncoder().detect();
+    if (program === undefined) {
+      console.log(`${pad('Opus encode', 52)} not available here (needs ffmpeg or opusenc)`);
+    } else {
+      let opusBytes = 0;
+      const opus = await best(async () => {
+        opusBytes = 0;
+        for (const render of renders) opusBytes += (await opusAudioEncoder.encode(render.samples, render.sampleRate)).length;
+        return audio;
+      });
+      row(`Opus encode (${program}, 32 kb/s)`, opus.audio, opus.wall);
+      console.log(`${pad('  Opus size', 52)} ${(opusBytes / 1024).toFixed(0)} kB for ${audio.toFixed(0)} s = ${((opusBytes / audio) * 60 / 1000).toFixed(0)} kB a minute`);
+    }
+  }
+} finally {
+  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
+}
+
