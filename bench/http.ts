@@ -7,16 +7,18 @@
  * - (c) GET /api/episodes/<id>.json against a Fastify hello-world (target: 0.8x);
  * - the server's resident memory at the end (target: under 150 MB).
  *
- * Three servers answer the audio: nginx; the companion as built (`dist/`); and a
- * small Fastify server serving the same file through `server/src/http/` (byte-range
- * planner + memory cache), to measure that module before it is wired into the route.
+ * Two servers answer the audio: nginx, and the companion as built (`dist/`: run
+ * `npm run build` first), through its real route (`/api/episodes/<id>/audio.mp3`:
+ * render cache, byte-range planner, verified bytes held in memory), started as
+ * `npm start` starts it (the same Node flags, read from package.json), with its
+ * production logging and security headers.
  *
  * Prints figures and never asserts: times depend on the machine. Every server runs
  * as a child process and is stopped at the end, also on Ctrl-C.
  *
- *     npx tsx bench/http.ts [--duration 10] [--connections 32] [--companion <built checkout>]
+ *     npx tsx bench/http.ts [--duration 10] [--connections 32] [--companion <built checkout>] [--cache <dir>] [--log-level info]
  *
- * The same file is also the entry point of the child servers (`--serve hello|module`).
+ * The same file is also the entry point of the hello-world child (`--serve hello`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -84,30 +86,6 @@ async function serveHello(port: number): Promise<void> {
   const { default: Fastify } = await import('fastify');
   const app = Fastify();
   app.get('/', async () => ({ hello: 'world' }));
-  await app.listen({ host: HOST, port });
-}
-
-/**
- * The audio through `server/src/http/` as the route will use it: memory cache,
- * planner, `reply.send()`; with the companion's request logging (JSON lines) so the
- * figures predict the wired route.
- */
-async function serveModule(port: number, file: string, sha256: string, size: number, contentType: string): Promise<void> {
-  const { default: Fastify } = await import('fastify');
-  const { createByteCache } = await import('../server/src/http/memory-cache.js');
-  const { byteResponseBody, planByteResponse, strongEtag } = await import('../server/src/http/byte-ranges.js');
-  const cache = createByteCache();
-  const app = Fastify({ logger: { level: 'info' } });
-  app.get('/audio', async (request, reply) => {
-    const held = await cache.get(file, sha256, size);
-    const plan = planByteResponse(request, { size, etag: strongEtag(sha256), lastModified: held.lastModified, contentType });
-    return reply
-      .code(plan.status)
-      .headers(plan.headers)
-      .header('cross-origin-resource-policy', 'cross-origin')
-      .header('content-disposition', `inline; filename="episode${path.extname(file)}"`)
-      .send(byteResponseBody(plan, held.content));
-  });
   await app.listen({ host: HOST, port });
 }
 
@@ -361,6 +339,16 @@ async function cachedAudioFile(cacheDir: string, size: number): Promise<{ file: 
   throw new Error(`no file of ${size} bytes in ${folder}`);
 }
 
+/**
+ * The Node flags `npm start` runs the server with (its heap limits), read from the
+ * companion's package.json, so the bench measures the server as it is started.
+ */
+async function startFlags(companionRoot: string): Promise<string[]> {
+  const { scripts } = JSON.parse(await readFile(path.join(companionRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const command = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/server\/server\.js/.exec(scripts?.start ?? '');
+  return command?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -368,6 +356,10 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '32' },
       // Another built checkout (its dist/ and node_modules/), e.g. a copy of the tree taken while others edit this one.
       companion: { type: 'string', default: PROJECT_ROOT },
+      // A render cache to reuse between runs (default: a fresh one, which the companion fills at start).
+      cache: { type: 'string' },
+      // The companion's log level: info (as npm start runs it) writes a line per request.
+      'log-level': { type: 'string', default: 'info' },
     },
   });
   const duration = Number(values.duration);
@@ -392,12 +384,13 @@ async function main(): Promise<void> {
     }
 
     // The companion, with a fresh cache it warms itself.
-    const cacheDir = path.join(work, 'cache');
+    const cacheDir = values.cache === undefined ? path.join(work, 'cache') : path.resolve(values.cache);
     const companionPort = await freePort();
+    const nodeFlags = await startFlags(companionRoot);
     const companion = startChild(
       'the companion',
       process.execPath,
-      ['dist/server/server.js', '--port', String(companionPort), '--cache', cacheDir, '--warm', 'on'],
+      [...nodeFlags, 'dist/server/server.js', '--port', String(companionPort), '--cache', cacheDir, '--warm', 'on', '--log-level', values['log-level']],
       companionRoot,
     );
     const origin = `http://${HOST}:${companionPort}`;
@@ -426,33 +419,21 @@ async function main(): Promise<void> {
     const size = Number(/\/(\d+)$/.exec(answer.headers.get('content-range') ?? '')?.[1]);
     const contentType = answer.headers.get('content-type') ?? 'application/octet-stream';
     if (answer.status !== 206 || !Number.isSafeInteger(size)) throw new Error(`${audioPath} answered ${answer.status} to a Range request`);
-    const { file, sha256 } = await cachedAudioFile(cacheDir, size);
+    const { file } = await cachedAudioFile(cacheDir, size);
+    // Both servers must answer the same bytes, or the comparison means nothing.
+    const whole = Buffer.from(await (await fetch(`${origin}${audioPath}`)).arrayBuffer());
+    if (!whole.equals(await readFile(file))) throw new Error(`${audioPath} did not answer the bytes of ${file}`);
     const jsonPath = episode.links.self ?? `/api/episodes/${episode.id}.json`;
 
-    // The references and the module under test.
+    // The references.
     const nginx = findNginx();
     let nginxServer: { child: Child; url: string } | undefined;
     if ('command' in nginx) nginxServer = await startNginx(nginx.command, path.join(work, 'nginx'), await freePort(), file);
     else console.log(`${nginx.reason}: the nginx ratios are skipped`);
     const helloPort = await freePort();
     const hello = startChild('hello-world', process.execPath, ['--import', 'tsx', THIS_FILE, '--serve', 'hello', String(helloPort)]);
-    const modulePort = await freePort();
-    const moduleServer = startChild('module server', process.execPath, [
-      '--import',
-      'tsx',
-      THIS_FILE,
-      '--serve',
-      'module',
-      String(modulePort),
-      file,
-      sha256,
-      String(size),
-      contentType,
-    ]);
     const helloUrl = `http://${HOST}:${helloPort}/`;
-    const moduleUrl = `http://${HOST}:${modulePort}/audio`;
     await waitFor(hello, helloUrl, 30_000);
-    await waitFor(moduleServer, moduleUrl, 30_000);
 
     const pidsOf = (child: Child) => async () => (child.process.pid === undefined ? [] : [child.process.pid]);
     const nginxPids = async () => {
@@ -460,7 +441,7 @@ async function main(): Promise<void> {
       return master === undefined ? [] : [master, ...(await childPids(master))];
     };
 
-    console.log(`\ncompanion: ${path.join(companionRoot, 'dist', 'server', 'server.js')}`);
+    console.log(`\ncompanion: node ${[...nodeFlags, path.join(companionRoot, 'dist', 'server', 'server.js')].join(' ')} (as npm start runs it; log level ${values['log-level']})`);
     console.log(`${path.basename(file)}: ${(size / 1e6).toFixed(2)} MB ${contentType}, served at ${audioPath}; JSON: ${jsonPath}`);
     const decoding = stopBodyDecoding();
     console.log(
@@ -471,30 +452,24 @@ async function main(): Promise<void> {
     const range = {
       nginx: nginxServer === undefined ? undefined : await measure('(a) Range 64 KiB   nginx', nginxServer.url, nginxPids, ranged),
       companion: await measure('(a) Range 64 KiB   companion', `${origin}${audioPath}`, pidsOf(companion), ranged),
-      module: await measure('(a) Range 64 KiB   module server', moduleUrl, pidsOf(moduleServer), ranged),
     };
     const full = {
       nginx: nginxServer === undefined ? undefined : await measure('(b) full audio     nginx', nginxServer.url, nginxPids, load),
       companion: await measure('(b) full audio     companion', `${origin}${audioPath}`, pidsOf(companion), load),
-      module: await measure('(b) full audio     module server', moduleUrl, pidsOf(moduleServer), load),
     };
     const json = {
       hello: await measure('(c) JSON           Fastify hello-world', helloUrl, pidsOf(hello), load),
       companion: await measure('(c) JSON           companion', `${origin}${jsonPath}`, pidsOf(companion), load),
     };
     const companionRss = await rssMb(companion.process.pid);
-    const moduleRss = await rssMb(moduleServer.process.pid);
 
     console.log('\nratios of requests per second (and of requests per server CPU-second):');
     console.log(ratioLine('(a) Range GET, companion / nginx', range.companion, range.nginx, TARGETS.range));
-    console.log(ratioLine('(a) Range GET, module server / nginx', range.module, range.nginx, TARGETS.range));
     console.log(ratioLine('(b) full GET, companion / nginx', full.companion, full.nginx, TARGETS.full));
-    console.log(ratioLine('(b) full GET, module server / nginx', full.module, full.nginx, TARGETS.full));
     console.log(ratioLine('(c) episode JSON / hello-world', json.companion, json.hello, TARGETS.json));
     const rssLine = (name: string, mb: number | undefined) =>
       `${pad(name, 44)} ${mb === undefined ? 'n/a' : `${mb.toFixed(0)} MB`}  target < ${TARGETS.rssMb} MB: ${mb === undefined ? 'n/a' : mb < TARGETS.rssMb ? 'met' : 'NOT met'}`;
     console.log(rssLine('RSS at the end, companion', companionRss));
-    console.log(rssLine('RSS at the end, module server', moduleRss));
     if (!warmUpSeen) console.log('\n(this build reports no warm-up; the audio was rendered on the first request)');
   } finally {
     await cleanUp();
@@ -506,12 +481,6 @@ async function main(): Promise<void> {
 const [, , flag, role, ...rest] = process.argv;
 if (flag === '--serve' && role === 'hello') {
   await serveHello(Number(rest[0]));
-} else if (flag === '--serve' && role === 'module') {
-  const [port, file, sha256, size, contentType] = rest;
-  if (port === undefined || file === undefined || sha256 === undefined || size === undefined || contentType === undefined) {
-    throw new Error('usage: --serve module <port> <file> <sha256> <size> <content-type>');
-  }
-  await serveModule(Number(port), file, sha256, Number(size), contentType);
 } else {
   await main();
 }

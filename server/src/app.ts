@@ -8,7 +8,9 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Catalog } from './catalog.js';
-import { PROJECT_ROOT } from './config.js';
+import { DEFAULT_AUDIO_MEMORY_MB } from './config.js';
+import { createByteCache, type ByteCache } from './http/memory-cache.js';
+import { AccessLog } from './plugins/access-log.js';
 import errors from './plugins/errors.js';
 import security from './plugins/security.js';
 import episodes from './routes/episodes.js';
@@ -19,6 +21,7 @@ import people from './routes/people.js';
 import pronounce from './routes/pronounce.js';
 import type { SpeechEngine } from './speech/engine.js';
 import type { WarmUpProgress } from './renditions/warm-up.js';
+import { ASSETS_FOLDER } from './site/assets.js';
 import { writeSite } from './site/write-site.js';
 
 export interface CompanionOptions {
@@ -31,23 +34,50 @@ export interface CompanionOptions {
   readonly baseUrl?: string | undefined;
   /** Where the generated pages are written and served from. */
   readonly siteDir: string;
+  /** Audio held in memory; by default one of `DEFAULT_AUDIO_MEMORY_MB`. */
+  readonly byteCache?: ByteCache;
+  /** New renders one client may start per minute (default `RENDERS_PER_MINUTE`). */
+  readonly rendersPerMinute?: number;
 }
 
-/** Web assets: hand-written CSS and the compiled player scripts. */
-export const ASSET_ROOTS = [path.join(PROJECT_ROOT, 'web', 'static'), path.join(PROJECT_ROOT, 'dist', 'web')];
+/** Fingerprinted files never change at their URL: a year, and no revalidation (RFC 8246). */
+export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** Pages and the service worker change with every release at the same URL: always ask again (a cheap 304). */
+export const PAGE_CACHE_CONTROL = 'no-cache';
 
+/** Requests carry no body here: anything bigger than this is refused with 413 before it is read. */
+export const BODY_LIMIT_BYTES = 16_384;
+
+/**
+ * The companion as a Fastify plugin: writes the site, then registers the plugins
+ * (problems, security) and the routes (health, episodes, people,
+ * names, feed, and the site's files through @fastify/static).
+ */
 export async function companion(app: FastifyInstance, options: CompanionOptions): Promise<void> {
-  await writeSite(options.catalog, options.siteDir);
+  const { siteDir } = options;
+  await writeSite(options.catalog, siteDir);
   await app.register(errors);
   await app.register(security);
   const { catalog, renditions, engine } = options;
+  const byteCache = options.byteCache ?? createByteCache({ maxBytes: DEFAULT_AUDIO_MEMORY_MB * 1024 * 1024 });
   await app.register(health, { engine, warmUp: options.warmUp ?? (() => undefined) });
-  await app.register(episodes, { catalog, renditions, voices: await engine.voices() });
+  await app.register(episodes, { catalog, renditions, voices: await engine.voices(), byteCache, rendersPerMinute: options.rendersPerMinute });
   await app.register(people, { catalog });
   await app.register(pronounce, { catalog, engine });
   await app.register(feed, { catalog, renditions, baseUrl: options.baseUrl });
-  await app.register(fastifyStatic, { root: options.siteDir, prefix: '/', index: 'index.html', redirect: true });
-  await app.register(fastifyStatic, { root: ASSET_ROOTS, prefix: '/assets/', decorateReply: false, index: false });
+  const assetsFolder = path.join(path.resolve(siteDir), ASSETS_FOLDER) + path.sep;
+  // Pages, the service worker and the fingerprinted assets, each with its gzip and brotli copy.
+  await app.register(fastifyStatic, {
+    root: siteDir,
+    prefix: '/',
+    // A list, not a string: @fastify/static looks for compressed index pages only in a list.
+    index: ['index.html'],
+    redirect: true,
+    preCompressed: true,
+    setHeaders: (reply, file) => {
+      reply.header('cache-control', file.startsWith(assetsFolder) ? IMMUTABLE_CACHE_CONTROL : PAGE_CACHE_CONTROL);
+    },
+  });
 }
 
 /** Creates a ready-to-use app (not listening). */
@@ -58,6 +88,9 @@ export async function buildApp(
   const app = Fastify({
     // Request schemas reject unknown fields instead of silently dropping them.
     ajv: { customOptions: { removeAdditional: false } },
+    bodyLimit: BODY_LIMIT_BYTES,
+    // One log line per request, and a client hanging up is not an error (plugins/access-log.ts).
+    logController: new AccessLog(),
     ...fastifyOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(companion, options);

@@ -23,6 +23,10 @@ export interface Settings {
   readonly baseUrl: string | undefined;
   /** Render every episode in the background at start. */
   readonly warmCache: boolean;
+  /** Audio bytes held in memory for fast answers, in MiB. */
+  readonly audioMemoryMb: number;
+  /** How long responses and renders under way may take to finish at shutdown, in seconds. */
+  readonly shutdownGraceSeconds: number;
 }
 
 export const HELP = `Usage: npm start -- [options]
@@ -39,7 +43,13 @@ Options (environment variable in brackets):
   --base-url URL     public address for absolute links, e.g. in the podcast feed
                      [PUBLIC_BASE_URL] (default: the listening address)
   --warm on|off      render every episode in the background at start [WARM_CACHE] (default on)
-  --log-level LEVEL  fatal, error, warn, info, debug or trace [LOG_LEVEL] (default info)
+  --audio-memory MB  audio held in memory to answer without reading the disk; 0 reads
+                     every request from disk [AUDIO_MEMORY_MB] (default 48)
+  --grace SECONDS    at SIGTERM or SIGINT, how long answers and renders under way may
+                     take to finish before the server exits anyway [SHUTDOWN_GRACE] (default 10)
+  --log-level LEVEL  fatal, error, warn, info, debug or trace [LOG_LEVEL] (default info;
+                     debug adds a line for every answer, info only for problems); logs
+                     are JSON lines, or readable text when output is a terminal
   -h, --help         show this help
 `;
 
@@ -47,6 +57,9 @@ Options (environment variable in brackets):
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
+
+/** Audio held in memory by default: every episode's MP3 several times over, well inside 150 MB of RSS. */
+export const DEFAULT_AUDIO_MEMORY_MB = 48;
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -69,6 +82,8 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
         engine: { type: 'string' },
         'base-url': { type: 'string' },
         warm: { type: 'string' },
+        'audio-memory': { type: 'string' },
+        grace: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -106,8 +121,22 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
   const warm = values.warm ?? env.WARM_CACHE ?? 'on';
   if (!['on', 'off', '1', '0'].includes(warm)) throw new SettingsError(`--warm (or WARM_CACHE) must be on or off, not "${warm}"`);
 
+  const memoryText = values['audio-memory'] ?? env.AUDIO_MEMORY_MB ?? String(DEFAULT_AUDIO_MEMORY_MB);
+  const audioMemoryMb = Number(memoryText);
+  if (!/^\d+$/.test(memoryText) || audioMemoryMb > 4096) {
+    throw new SettingsError(`--audio-memory (or AUDIO_MEMORY_MB) must be a whole number of MB from 0 to 4096, not "${memoryText}"`);
+  }
+
+  const graceText = values.grace ?? env.SHUTDOWN_GRACE ?? '10';
+  const shutdownGraceSeconds = Number(graceText);
+  if (!/^\d+(\.\d+)?$/.test(graceText) || shutdownGraceSeconds > 3600) {
+    throw new SettingsError(`--grace (or SHUTDOWN_GRACE) must be a number of seconds from 0 to 3600, not "${graceText}"`);
+  }
+
   return {
     engine: engine as EngineChoice,
+    audioMemoryMb,
+    shutdownGraceSeconds,
     baseUrl: baseUrl?.replace(/\/+$/, ''),
     warmCache: warm === 'on' || warm === '1',
     host: values.host ?? env.HOST ?? '127.0.0.1',

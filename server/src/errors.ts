@@ -15,6 +15,22 @@ export const FormatUnavailableHere = createError<[string]>(
   'The %s format cannot be made on this server; ask for mp3 or wav.',
   406,
 );
+export const RangeNotSatisfiable = createError<[string, number]>(
+  'ATL_RANGE_NOT_SATISFIABLE',
+  'The range "%s" selects none of the %s bytes there are.',
+  416,
+);
+export const PreconditionFailed = createError<[string]>('ATL_PRECONDITION_FAILED', 'The file no longer matches the %s header: ask again without it.', 412);
+export const TooManyRenders = createError<[number, string]>(
+  'ATL_TOO_MANY_RENDERS',
+  'This client asked for more than %s new renders in a minute. Audio already made is not limited; try new ones again in %s.',
+  429,
+);
+/**
+ * The client left while its render was under way, and the render stopped. Nobody reads
+ * this answer; 499 (as nginx logs it) keeps it out of the 5xx errors of ours.
+ */
+export const ClientLeft = createError('ATL_CLIENT_LEFT', 'The client left before its answer was ready.', 499);
 export const RenderBusyError = createError(
   'ATL_RENDER_BUSY',
   'Many episodes are being rendered right now. Please try again in a few seconds.',

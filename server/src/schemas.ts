@@ -13,6 +13,16 @@ export const ProblemSchema = Type.Object({
   instance: Type.Optional(Type.String()),
 });
 
+/**
+ * Bytes sent as they are (audio): never serialized, so the schema only documents.
+ * 304 and HEAD answers have no body at all.
+ */
+export const BytesSchema = Type.Unsafe<Buffer>({ description: 'the file, or the requested ranges of it' });
+export const NoBodySchema = Type.Null({ description: 'no body: the copy the client holds is current' });
+
+/** Routes without a query take none: an unknown field is a 400 naming it, not silently ignored. */
+export const NoQuerySchema = Type.Object({}, { additionalProperties: false });
+
 const Slug = Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 100 });
 
 export const IdParamsSchema = Type.Object({ id: Slug }, { additionalProperties: false });
@@ -65,7 +75,10 @@ const LinksSchema = Type.Object({
   page: Type.String(),
   self: Type.String(),
   ssml: Type.String(),
+  /** The MP3: every browser and podcast app plays it. */
   audio: Type.String(),
+  /** The audio in each format this server can make, by format. */
+  audioFormats: Type.Record(Type.String(), Type.String()),
   captions: Type.String(),
   chapters: Type.String(),
   chaptersJson: Type.String(),

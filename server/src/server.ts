@@ -8,15 +8,13 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { availableEncoders } from './audio/encoders.js';
 import { createCatalog } from './catalog.js';
+import { createByteCache } from './http/memory-cache.js';
 import { HELP, readSettings, SettingsError, type Settings } from './config.js';
 import { ContentError, loadContentPack } from './content/load.js';
 import { onTextCleaned } from './narration/clean-text.js';
 import { createRenditions } from './renditions/renditions.js';
 import { warmUp, type WarmUp } from './renditions/warm-up.js';
 import { selectSpeechEngine } from './speech/select.js';
-
-/** How long in-flight responses and renders may take to finish at shutdown. */
-const SHUTDOWN_GRACE_MS = 10_000;
 
 function settingsOrExit(): Settings {
   try {
@@ -52,16 +50,28 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const { engine, reason } = await selectSpeechEngine(settings.engine);
+  const { engine, reason, fallback } = await selectSpeechEngine(settings.engine);
   const encoders = await availableEncoders();
   // The renditions log through the app, which is built after them.
   let app: FastifyInstance | undefined = undefined;
+  const byteCache = createByteCache({ maxBytes: settings.audioMemoryMb * 1024 * 1024 });
   const renditions = createRenditions({
     engine,
     encoders,
     cacheDir: settings.cacheDir,
-    onDiscard: (file, why) => app?.log.warn({ file, reason: why }, 'discarded a corrupt cache entry; it will be rendered again'),
+    onDiscard: (file, why) => {
+      byteCache.forget(file);
+      app?.log.warn({ file, reason: why }, 'discarded a corrupt cache entry; it will be rendered again');
+    },
+    onStoreFailure: (folder, error, nowWritingTo) =>
+      app?.log.warn(
+        { folder, err: error, nowWritingTo },
+        nowWritingTo === undefined ? 'the render cache cannot be written anywhere: renders answer 503 until it can' : `the render cache folder cannot be written; renders go to ${nowWritingTo} instead`,
+      ),
   });
+  // Narrating the pack cleans its text before the logger exists: hold what is reported until it does.
+  const cleanedAtStart: string[] = [];
+  onTextCleaned((removed) => cleanedAtStart.push(removed));
   const catalog = createCatalog(pack);
   let warming: WarmUp | undefined;
   app = await buildApp(
@@ -71,6 +81,7 @@ async function main(): Promise<void> {
       engine,
       siteDir: path.join(settings.cacheDir, 'site'),
       baseUrl: settings.baseUrl,
+      byteCache,
       warmUp: () => warming?.progress(),
     },
     {
@@ -78,12 +89,13 @@ async function main(): Promise<void> {
       // A slow client must not hold a socket for ever.
       requestTimeout: 30_000,
       connectionTimeout: 60_000,
-      bodyLimit: 16_384,
     },
   );
   const log = app.log;
   onTextCleaned((removed) => log.warn({ removed }, 'removed characters a speech engine cannot say'));
-  log.info({ engine: engine.name, version: engine.version }, `speech engine: ${engine.name} (${reason})`);
+  for (const removed of cleanedAtStart) log.warn({ removed }, 'removed characters a speech engine cannot say');
+  // A fallback (the engine asked for is missing) is a warning: the setting was not followed.
+  log[fallback ? 'warn' : 'info']({ engine: engine.name, version: engine.version }, `speech engine: ${engine.name} (${reason})`);
   log.info({ formats: renditions.formats }, `audio formats: ${renditions.formats.join(', ')}`);
 
   let closing = false;
@@ -95,18 +107,29 @@ async function main(): Promise<void> {
     const force = setTimeout(() => {
       log.error('responses did not finish in time; exiting anyway');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
+    }, settings.shutdownGraceSeconds * 1000);
     force.unref();
     // Stop accepting, let in-flight responses and renders finish, then stop the engine.
     void (async () => {
+      let code = 0;
       try {
-        await app?.close();
+        const closed = app?.close();
+        // A keep-alive connection whose answer was under way at the signal becomes idle when
+        // it is sent; Node closes idle connections only when asked, so ask until all are gone.
+        const reaper = setInterval(() => app?.server.closeIdleConnections(), 100);
+        reaper.unref();
+        await closed;
+        clearInterval(reaper);
         await warming?.finished;
         await engine.close();
-        process.exit(0);
-      } catch {
-        process.exit(1);
+        log.info('stopped: every answer under way was sent');
+      } catch (error) {
+        code = 1;
+        log.error({ err: error }, 'could not shut down cleanly');
       }
+      // Log lines still buffered (pino-pretty runs in a worker) go out before the process ends.
+      (log as { flush?: () => void }).flush?.();
+      setImmediate(() => process.exit(code));
     })();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../server/src/app.js';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { buildApp, type CompanionOptions } from '../../server/src/app.js';
 import { availableEncoders } from '../../server/src/audio/encoders.js';
 import { createCatalog } from '../../server/src/catalog.js';
 import { loadContentPack } from '../../server/src/content/load.js';
@@ -17,16 +17,26 @@ export interface TestCompanion {
   close(): Promise<void>;
 }
 
+/** Settings a test may add: app options (e.g. a byte cache) and Fastify's (e.g. a logger). */
+export interface CompanionSettings {
+  readonly app?: Partial<Omit<CompanionOptions, 'catalog' | 'renditions' | 'engine' | 'siteDir'>>;
+  readonly fastify?: FastifyServerOptions;
+}
+
 /** The real app over a content pack, with the real embedded engine, this machine's encoders (as `npm start` has them) and a throw-away cache. */
-export async function startCompanion(contentDir: string, engine: SpeechEngine = createEmbeddedEngine()): Promise<TestCompanion> {
+export async function startCompanion(contentDir: string, engine: SpeechEngine = createEmbeddedEngine(), settings: CompanionSettings = {}): Promise<TestCompanion> {
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'atl-cache-'));
   const pack = await loadContentPack(contentDir);
-  const app = await buildApp({
-    catalog: createCatalog(pack),
-    renditions: createRenditions({ engine, cacheDir, encoders: await availableEncoders() }),
-    engine,
-    siteDir: path.join(cacheDir, 'site'),
-  });
+  const app = await buildApp(
+    {
+      ...settings.app,
+      catalog: createCatalog(pack),
+      renditions: createRenditions({ engine, cacheDir, encoders: await availableEncoders() }),
+      engine,
+      siteDir: path.join(cacheDir, 'site'),
+    },
+    settings.fastify,
+  );
   return {
     app,
     cacheDir,

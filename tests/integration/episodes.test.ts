@@ -35,8 +35,17 @@ describe('the episode API', () => {
         { id: 'island', number: 1, title: 'The island' },
         { id: 'people', number: 2, title: 'The people' },
       ],
-      links: { audio: '/api/episodes/the-light/audio.mp3', ssml: '/api/episodes/the-light/ssml', captions: '/api/episodes/the-light/captions.vtt' },
+      links: { audio: '/api/episodes/the-light/audio.mp3', ssml: '/api/episodes/the-light.ssml', captions: '/api/episodes/the-light/captions.vtt' },
     });
+  });
+
+  test('every link of an episode resolves, including the audio in each format this server makes', async () => {
+    const { links, formats } = (await get('/api/episodes/the-light.json')).json() as { links: Record<string, string | Record<string, string>>; formats: string[] };
+    expect(Object.keys(links.audioFormats as Record<string, string>).sort()).toEqual([...formats].sort());
+    expect(links.audioFormats).toMatchObject({ mp3: '/api/episodes/the-light/audio.mp3', wav: '/api/episodes/the-light/audio.wav' });
+    const urls = Object.values(links).flatMap((link) => (typeof link === 'string' ? [link] : Object.values(link)));
+    expect(urls.length).toBeGreaterThanOrEqual(11);
+    for (const url of urls) expect((await get(url)).statusCode, url).toBe(200);
   });
 
   test('GET /api/episodes/:id/ssml is schema-valid SSML', async () => {

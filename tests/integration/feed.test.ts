@@ -1,4 +1,3 @@
-import Parser from 'rss-parser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildApp } from '../../server/src/app.js';
 import { createCatalog } from '../../server/src/catalog.js';
@@ -9,6 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startCompanion } from '../helpers/app.js';
+import { parsePodcastFeed } from '../helpers/podcast-feed.js';
 import { FIXTURE_PACK } from '../helpers/paths.js';
 
 const BASE = 'https://companion.example.org/listen';
@@ -27,8 +28,6 @@ afterAll(async () => {
   await rm(cacheDir, { recursive: true, force: true });
 });
 
-type Item = Parser.Item & { enclosure: { url: string; length: string; type: string }; transcripts: { $: { url: string; type: string } }[]; chapters: { $: { url: string } }; people: { _: string; $: { role: string; group: string } }[] };
-
 describe('the podcast feed', () => {
   test('parses as RSS with the iTunes and podcast namespaces, absolute URLs from the base URL, and every URL resolves', async () => {
     const response = await app.inject('/feed.xml');
@@ -36,16 +35,7 @@ describe('the podcast feed', () => {
     expect(response.headers['content-type']).toBe('application/rss+xml; charset=utf-8');
     expect(response.body).toContain('xmlns:podcast="https://podcastindex.org/namespace/1.0"');
 
-    const parser: Parser<object, Item> = new Parser({
-      customFields: {
-        item: [
-          ['podcast:transcript', 'transcripts', { keepArray: true }],
-          ['podcast:chapters', 'chapters'],
-          ['podcast:person', 'people', { keepArray: true }],
-        ],
-      },
-    });
-    const feed = await parser.parseString(response.body);
+    const feed = await parsePodcastFeed(response.body);
     expect(feed.title).toBe('The Lamp Room: a test companion');
     expect(feed.items).toHaveLength(1);
     const item = feed.items[0]!;
@@ -67,5 +57,20 @@ describe('the podcast feed', () => {
     }
     const enclosure = await app.inject(item.enclosure.url.slice(BASE.length));
     expect(enclosure.rawPayload.length).toBe(Number(item.enclosure.length));
+  });
+});
+
+describe('without a base URL', () => {
+  test('links are absolute on the address the request came to', async () => {
+    const companion = await startCompanion(FIXTURE_PACK);
+    try {
+      const response = await companion.app.inject({ url: '/feed.xml', headers: { host: 'radio.example.net:8080' } });
+      expect(response.statusCode).toBe(200);
+      const feed = await parsePodcastFeed(response.body);
+      expect(feed.link).toBe('http://radio.example.net:8080/');
+      expect(feed.items[0]?.enclosure?.url).toMatch(/^http:\/\/radio\.example\.net:8080\/api\/episodes\/the-light\/audio\.mp3$/);
+    } finally {
+      await companion.close();
+    }
   });
 });

@@ -43,6 +43,12 @@ export interface ByteCache {
    */
   get(file: string, sha256: string, size: number): Promise<HeldFile>;
   /**
+   * The file's bytes if they are held now, without reading anything: the synchronous
+   * path for the common case, a player asking again for bytes it asked for before.
+   * Counts as a use for the least-recently-used order, like `get`.
+   */
+  peek(file: string, sha256: string): HeldFile | undefined;
+  /**
    * Whether a file of `size` bytes would be kept. One that would not is read and
    * hashed again on every `get`: a caller may rather stream such a file from disk.
    */
@@ -120,15 +126,22 @@ export function createByteCache(options: ByteCacheOptions = {}): ByteCache {
     }
   };
 
+  const peek = (file: string, sha256: string): HeldFile | undefined => {
+    const key = keyOf(file, sha256);
+    const entry = entries.get(key);
+    if (entry === undefined) return undefined;
+    entries.delete(key);
+    entries.set(key, entry);
+    return entry.held;
+  };
+
   return {
+    peek,
+
     get(file, sha256, size) {
+      const held = peek(file, sha256);
+      if (held !== undefined) return Promise.resolve(held);
       const key = keyOf(file, sha256);
-      const entry = entries.get(key);
-      if (entry !== undefined) {
-        entries.delete(key);
-        entries.set(key, entry);
-        return Promise.resolve(entry.held);
-      }
       const running = reading.get(key);
       if (running !== undefined) return running;
       const started = read(file, sha256, size)

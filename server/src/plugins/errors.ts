@@ -20,11 +20,27 @@ const TITLES: Record<number, string> = {
   400: 'Bad request',
   404: 'Not found',
   405: 'Method not allowed',
+  406: 'Not acceptable',
+  412: 'Precondition failed',
   413: 'Content too large',
   416: 'Range not satisfiable',
   429: 'Too many requests',
+  499: 'Client closed request',
   503: 'Service unavailable',
 };
+
+/** Our codes for errors Fastify and its plugins raise with their own (FST_…) codes. */
+const FRAMEWORK_CODES: Record<number, string> = {
+  400: 'ATL_BAD_REQUEST',
+  404: 'ATL_NOT_FOUND',
+  405: 'ATL_METHOD_NOT_ALLOWED',
+  413: 'ATL_BODY_TOO_LARGE',
+  415: 'ATL_UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** The error's own code when it is one of ours; otherwise ours for its status, so clients see one set of codes. */
+const stableCode = (error: FastifyError, status: number): string =>
+  error.code?.startsWith('ATL_') === true ? error.code : (FRAMEWORK_CODES[status] ?? 'ATL_REQUEST_REFUSED');
 
 function sendProblem(reply: FastifyReply, status: number, code: string, detail: string): FastifyReply {
   const problem: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, code, instance: reply.request.url };
@@ -55,7 +71,7 @@ export default fp(
         reply.header('retry-after', '5');
       }
       if (error.validation) return sendProblem(reply, 400, 'ATL_INVALID_PARAMETER', validationDetail(error));
-      return sendProblem(reply, status, error.code ?? 'ATL_ERROR', error.message);
+      return sendProblem(reply, status, stableCode(error, status), error.message);
     });
 
     app.setNotFoundHandler((request, reply) => {

@@ -3,22 +3,29 @@
  * its audio (HTTP Range, ETag and 304 from the verified render cache), captions,
  * chapters and timed transcript.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AudioFormat } from '../audio/formats.js';
 import type { Catalog, CatalogEntry } from '../catalog.js';
-import { ChapterNotFound, EpisodeNotFound, FormatUnavailableHere, RenderBusyError, RenderFailed, UnknownVoice } from '../errors.js';
+import { ChapterNotFound, ClientLeft, EpisodeNotFound, FormatUnavailableHere, RenderBusyError, RenderFailed, UnknownVoice } from '../errors.js';
+import { strongEtag } from '../http/byte-ranges.js';
+import type { ByteCache, HeldFile } from '../http/memory-cache.js';
 import { renderNarration } from '../narration/render.js';
-import { FormatUnavailable, RenderBusy, type Rendition, type Renditions } from '../renditions/renditions.js';
+import { FormatUnavailable, RenderAborted, RenderBusy, type Rendition, type Renditions } from '../renditions/renditions.js';
+import type { Timeline } from '../renditions/timings.js';
 import { captionsVtt, chaptersJson, chaptersVtt, transcriptHtml } from '../renditions/tracks.js';
 import {
   AudioQuerySchema,
+  BytesSchema,
   ChaptersJsonSchema,
   EpisodeDetailSchema,
   EpisodeListSchema,
   IdParamsSchema,
+  NoBodySchema,
+  NoQuerySchema,
   ProblemSchema,
   SsmlQuerySchema,
   TranscriptQuerySchema,
@@ -26,35 +33,64 @@ import {
   VoiceQuerySchema,
 } from '../schemas.js';
 import type { Voice } from '../speech/engine.js';
-import { renderRateLimit } from '../plugins/security.js';
+import { RENDERS_PER_MINUTE } from '../plugins/security.js';
 import { AUDIO_FORMATS } from '../audio/formats.js';
+import { sendBytes, type ServedBytes } from './send-bytes.js';
 import { episodeSummary, factView } from './views.js';
 
 export interface EpisodeRoutesOptions {
   readonly catalog: Catalog;
   readonly renditions: Renditions;
   readonly voices: readonly Voice[];
+  /** Verified audio bytes held in memory, so listening is answered without reading the disk. */
+  readonly byteCache: ByteCache;
+  /** New renders one client may start per minute (default `RENDERS_PER_MINUTE`). */
+  readonly rendersPerMinute?: number | undefined;
 }
 
-const problems = { 400: ProblemSchema, 404: ProblemSchema, 406: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema };
+/**
+ * Audio at a URL changes only when the content or the engine does, and then its
+ * ETag changes: clients keep it, but ask again (a cheap 304) before using it, so
+ * audio never drifts from the captions and transcript fetched beside it.
+ */
+export const AUDIO_CACHE_CONTROL = 'public, no-cache';
 
-const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { catalog, renditions, voices }) => {
+/** Sends JSON serialized earlier by the route's own response schema, as bytes: nothing is encoded per request. */
+const sendJson = (reply: FastifyReply, json: Buffer): FastifyReply => reply.type('application/json; charset=utf-8').send(json);
+/** JSON bytes of a body, through the route's response schema (which also drops fields the schema does not name). */
+const serialized = (reply: FastifyReply, body: unknown): Buffer => Buffer.from(String(reply.serialize(body)));
+/** Renditions remembered per process (see `known`): every rate of every episode in two formats and a few voices. */
+const MAX_KNOWN_RENDITIONS = 512;
+
+const problems = { 400: ProblemSchema, 404: ProblemSchema, 406: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema };
+const audioResponses = { 200: BytesSchema, 206: BytesSchema, 304: NoBodySchema, 412: ProblemSchema, 416: ProblemSchema, ...problems };
+
+const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { catalog, renditions, voices, byteCache, rendersPerMinute }) => {
   const voiceIds = new Set(voices.map((v) => v.id));
 
-  // Only requests that would start a render count against the rate limit.
-  const limited = renderRateLimit((request) => {
-    const { id } = request.params as { id?: string };
-    const query = request.query as { format?: string; rate?: string; voice?: string };
-    const entry = id === undefined ? undefined : catalog.find(id);
-    const rate = Number(query.rate ?? 1);
-    const extension = /\/audio\.([a-z0-9]+)(?:\?|$)/.exec(request.url)?.[1];
-    const format = (extension ?? query.format ?? 'mp3') as AudioFormat;
-    // Requests that validation will refuse never render: let validation answer them.
-    if (entry === undefined || !Number.isFinite(rate) || !AUDIO_FORMATS.includes(format)) return true;
-    const voice = query.voice;
-    if (voice !== undefined && !voiceIds.has(voice)) return true;
-    return renditions.isCached({ narration: entry.narration, rate, format: request.url.includes('/audio') ? format : 'wav', ...(voice === undefined ? {} : { voice }) });
-  });
+  /**
+   * Renditions already made in this process. A rendition is content-addressed (SSML,
+   * engine and version, voice, rate): while the process runs, one request always
+   * means the same bytes and time line. Knowing them spares the render cache's disk
+   * checks on every request, which cost more than answering a 64 kB range from memory;
+   * bytes from memory were verified when read, and files read from disk are checked
+   * by the render cache again on each request (see `sendAudio`).
+   */
+  const known = new Map<string, Rendition>();
+  const knownKey = (entry: CatalogEntry, format: AudioFormat, rate: number, voice: string | undefined) =>
+    `${entry.episode.id}\u0000${format}\u0000${rate}\u0000${voice ?? ''}`;
+  const remember = (key: string, rendition: Rendition) => {
+    known.set(key, rendition);
+    // Bounded: episodes x formats x rates x voices; the oldest go first.
+    for (const oldest of known.keys()) {
+      if (known.size <= MAX_KNOWN_RENDITIONS) break;
+      known.delete(oldest);
+    }
+  };
+
+  // Only requests that would start a render count against the limit: checked where a render
+  // would start, so listening to what is made (every Range request) costs nothing for it.
+  const renderLimit = app.rateLimit({ max: rendersPerMinute ?? RENDERS_PER_MINUTE, timeWindow: 60_000 });
 
   const lookup = (id: string): CatalogEntry => {
     const entry = catalog.find(id);
@@ -62,43 +98,92 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     return entry;
   };
 
-  const render = async (entry: CatalogEntry, query: { format?: AudioFormat; rate: number; voice?: string | undefined }): Promise<Rendition> => {
+  /** The rendition a request asks for; a render under way stops when every client waiting for it has left. */
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    entry: CatalogEntry,
+    query: { format?: AudioFormat; rate: number; voice?: string | undefined },
+    { fromCache = false } = {},
+  ): Promise<Rendition> => {
     if (query.voice !== undefined && !voiceIds.has(query.voice)) throw new UnknownVoice(query.voice, [...voiceIds].join(', '));
+    const format = query.format ?? 'wav';
+    const key = knownKey(entry, format, query.rate, query.voice);
+    const hit = known.get(key);
+    if (hit !== undefined && !fromCache) return hit;
+    const wanted = { narration: entry.narration, format, rate: query.rate, ...(query.voice === undefined ? {} : { voice: query.voice }) };
+    // Throws TooManyRenders (429, with Retry-After) past the limit.
+    if (hit === undefined && !renditions.isCached(wanted)) await renderLimit.call(app, request, reply);
     try {
-      return await renditions.render({
-        narration: entry.narration,
-        format: query.format ?? 'wav',
-        rate: query.rate,
-        ...(query.voice === undefined ? {} : { voice: query.voice }),
-      });
+      // `request.signal` is made on first use: only requests that wait for a render pay for it.
+      const rendition = await renditions.render(wanted, { signal: request.signal });
+      remember(key, rendition);
+      return rendition;
     } catch (error) {
+      if (error instanceof RenderAborted || request.signal.aborted) {
+        // How listening often ends (a closed tab, a skip): the render stopped, nothing failed.
+        request.log.info({ method: request.method, url: request.url }, 'the client hung up before its answer was ready');
+        throw new ClientLeft({ cause: error });
+      }
       if (error instanceof RenderBusy) throw new RenderBusyError({ cause: error });
       if (error instanceof FormatUnavailable) throw new FormatUnavailableHere(error.format);
       throw new RenderFailed({ cause: error });
     }
   };
 
+  /** An episode's time line at the normal rate and voice, once it has been rendered; never renders. */
+  const timelines = new Map<CatalogEntry, Timeline>();
+  const timelineOf = async (entry: CatalogEntry): Promise<Timeline | undefined> => {
+    const held = timelines.get(entry) ?? known.get(knownKey(entry, 'wav', 1, undefined));
+    if (held !== undefined) return held;
+    const timeline = await renditions.cachedTimeline({ narration: entry.narration, rate: 1 });
+    if (timeline !== undefined) timelines.set(entry, timeline);
+    return timeline;
+  };
+
   // Every resource also answers at a path with a file extension: those are the
   // canonical links, because a static export can serve them from plain files.
+  // Episode JSON is asked for often and, once the episode is rendered, never changes
+  // while the process runs: it is serialized once (through the route's response schema).
+  let listJson: Buffer | undefined;
   for (const url of ['/api/episodes', '/api/episodes.json']) {
-    app.get(url, { schema: { response: { 200: EpisodeListSchema } } }, async () => ({
-      title: catalog.pack.info.title,
-      episodes: await Promise.all(
-        catalog.entries.map(async (entry) => episodeSummary(entry, await renditions.cachedTimeline({ narration: entry.narration, rate: 1 }))),
-      ),
-    }));
-  }
-
-  for (const url of ['/api/episodes/:id', '/api/episodes/:id.json']) {
-    app.get(url, { schema: { params: IdParamsSchema, response: { 200: EpisodeDetailSchema, ...problems } } }, async (request) => {
-      const entry = lookup(request.params.id);
-      const timeline = await renditions.cachedTimeline({ narration: entry.narration, rate: 1 });
-      return { ...episodeSummary(entry, timeline), formats: [...renditions.formats], facts: entry.facts.map((f) => factView(catalog, f)) };
+    // Synchronous once serialized: no promise and no turn of the event loop per request.
+    app.get(url, { schema: { querystring: NoQuerySchema, response: { 200: EpisodeListSchema, 400: ProblemSchema } } }, (_request, reply) => {
+      if (listJson === undefined) return episodeList(reply);
+      sendJson(reply, listJson);
+      return undefined;
     });
   }
+  const episodeList = async (reply: FastifyReply) => {
+    const summaries = await Promise.all(catalog.entries.map(async (entry) => ({ entry, timeline: await timelineOf(entry) })));
+    const body = { title: catalog.pack.info.title, episodes: summaries.map(({ entry, timeline }) => episodeSummary(entry, timeline, renditions.formats)) };
+    if (summaries.some(({ timeline }) => timeline === undefined)) return body;
+    listJson = serialized(reply, body);
+    return sendJson(reply, listJson);
+  };
 
-  app.get(
-    '/api/episodes/:id/ssml',
+  const detailJson = new Map<CatalogEntry, Buffer>();
+  for (const url of ['/api/episodes/:id', '/api/episodes/:id.json']) {
+    app.get(url, { schema: { params: IdParamsSchema, querystring: NoQuerySchema, response: { 200: EpisodeDetailSchema, ...problems } } }, (request, reply) => {
+      const entry = lookup(request.params.id);
+      const ready = detailJson.get(entry);
+      if (ready === undefined) return episodeDetail(reply, entry);
+      sendJson(reply, ready);
+      return undefined;
+    });
+  }
+  const episodeDetail = async (reply: FastifyReply, entry: CatalogEntry) => {
+    const timeline = await timelineOf(entry);
+    const body = { ...episodeSummary(entry, timeline, renditions.formats), formats: [...renditions.formats], facts: entry.facts.map((f) => factView(catalog, f)) };
+    // Before the first render, duration and chapter starts are unknown: ask again next time.
+    if (timeline === undefined) return body;
+    const json = serialized(reply, body);
+    detailJson.set(entry, json);
+    return sendJson(reply, json);
+  };
+
+  for (const url of ['/api/episodes/:id/ssml', '/api/episodes/:id.ssml']) app.get(
+    url,
     { schema: { params: IdParamsSchema, querystring: SsmlQuerySchema, response: { 200: Type.String(), ...problems } } },
     async (request, reply) => {
       const entry = lookup(request.params.id);
@@ -124,7 +209,6 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     app.get(
       url,
       {
-        config: limited,
         schema: {
           params: IdParamsSchema,
           querystring: fixedFormat === undefined ? TranscriptQuerySchema : VoiceQuerySchema,
@@ -134,7 +218,7 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
       async (request, reply) => {
         const entry = lookup(request.params.id);
         const { rate, voice } = request.query;
-        const { durationMs, chapters, sentences } = await render(entry, { rate, voice });
+        const { durationMs, chapters, sentences } = await render(request, reply, entry, { rate, voice });
         const format = fixedFormat ?? ('format' in request.query ? request.query.format : 'json');
         if (format === 'html') {
           return reply.type('text/html; charset=utf-8').send(transcriptHtml({ durationMs, chapters, sentences }));
@@ -147,9 +231,9 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
   const trackRoute = (suffix: string, type: string, make: (r: Rendition) => string) =>
     app.get(
       `/api/episodes/:id/${suffix}`,
-      { config: limited, schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: Type.String(), ...problems } } },
+      { schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: Type.String(), ...problems } } },
       async (request, reply) => {
-        const rendition = await render(lookup(request.params.id), request.query);
+        const rendition = await render(request, reply, lookup(request.params.id), request.query);
         return reply.type(type).header('cross-origin-resource-policy', 'cross-origin').send(make(rendition));
       },
     );
@@ -158,38 +242,112 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
 
   app.get(
     '/api/episodes/:id/chapters.json',
-    { config: limited, schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: ChaptersJsonSchema, ...problems } } },
+    { schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: ChaptersJsonSchema, ...problems } } },
     async (request, reply) => {
-      const rendition = await render(lookup(request.params.id), request.query);
+      const rendition = await render(request, reply, lookup(request.params.id), request.query);
       return reply.type('application/json+chapters; charset=utf-8').header('cross-origin-resource-policy', 'cross-origin').send(chaptersJson(rendition));
     },
   );
 
-  const sendAudio = async (request: FastifyRequest, reply: FastifyReply, id: string, query: { format: AudioFormat; rate: number; voice?: string | undefined }) => {
-    const entry = lookup(id);
-    const rendition = await render(entry, query);
-    // @fastify/static answers Range, conditional requests and HEAD; 64 KiB reads are about 2x its default.
-    // Podcast apps and other sites' players fetch the audio from elsewhere.
-    return reply
-      .type(rendition.contentType)
-      .header('cross-origin-resource-policy', 'cross-origin')
-      .header('content-disposition', `inline; filename="${entry.episode.id}.${path.extname(rendition.audioFile).slice(1)}"`)
-      .sendFile(path.basename(rendition.audioFile), path.dirname(rendition.audioFile), {
-        acceptRanges: true,
-        cacheControl: false,
-        highWaterMark: 65_536,
-      } as Parameters<typeof reply.sendFile>[2]);
+  const entityOf = (rendition: Rendition, lastModified: Date) => ({
+    size: rendition.bytes,
+    etag: strongEtag(rendition.sha256),
+    lastModified,
+    contentType: rendition.contentType,
+    cacheControl: AUDIO_CACHE_CONTROL,
+  });
+  /** What is served for each copy held in memory, by the copy: it goes when the copy does. */
+  const servedCopies = new WeakMap<Buffer, ServedBytes>();
+  /** One description per held copy, made once: a player asks for the same bytes again and again. */
+  const servedCopy = (rendition: Rendition, held: HeldFile): ServedBytes => {
+    let served = servedCopies.get(held.content);
+    if (served === undefined) {
+      served = { entity: entityOf(rendition, held.lastModified), body: held.content };
+      servedCopies.set(held.content, served);
+    }
+    return served;
+  };
+  /** Each rendition's Content-Disposition, made once. */
+  const dispositions = new WeakMap<Rendition, string>();
+  const dispositionOf = (entry: CatalogEntry, rendition: Rendition): string => {
+    let disposition = dispositions.get(rendition);
+    if (disposition === undefined) {
+      disposition = `inline; filename="${entry.episode.id}.${path.extname(rendition.audioFile).slice(1)}"`;
+      dispositions.set(rendition, disposition);
+    }
+    return disposition;
   };
 
-  app.get('/api/episodes/:id/audio', { config: limited, schema: { params: IdParamsSchema, querystring: AudioQuerySchema, response: problems } }, (request, reply) =>
-    sendAudio(request, reply, request.params.id, request.query),
-  );
+  /**
+   * The rendition's bytes, or why they could not be had: held in memory when they fit
+   * the budget (verified against the SHA-256 when read), else read from disk per request.
+   */
+  const audioBytes = async (rendition: Rendition): Promise<{ served: ServedBytes } | { failure: unknown }> => {
+    try {
+      if (byteCache.keeps(rendition.bytes)) {
+        return { served: servedCopy(rendition, await byteCache.get(rendition.audioFile, rendition.sha256, rendition.bytes)) };
+      }
+      return { served: { entity: entityOf(rendition, (await stat(rendition.audioFile)).mtime), body: { file: rendition.audioFile } } };
+    } catch (error) {
+      // The file went missing or changed after the render cache checked it: never serve
+      // bytes that differ from their ETag. Forget what was known of it; the caller asks
+      // the render cache again, which verifies the file or renders it anew.
+      byteCache.forget(rendition.audioFile);
+      for (const [key, value] of known) if (value.audioFile === rendition.audioFile) known.delete(key);
+      return { failure: error };
+    }
+  };
+
+  type AudioQuery = { format: AudioFormat; rate: number; voice?: string | undefined };
+
+  /** Audio answered, from memory or from the render cache; once made and held, with no wait at all. */
+  const answerAudio = (request: FastifyRequest, reply: FastifyReply, id: string, query: AudioQuery) => {
+    const entry = lookup(id);
+    // The common case, a player's next Range request for audio made and held already:
+    // answered synchronously, without a promise or a turn of the event loop.
+    const rendition = known.get(knownKey(entry, query.format, query.rate, query.voice));
+    const held = rendition !== undefined && byteCache.keeps(rendition.bytes) ? byteCache.peek(rendition.audioFile, rendition.sha256) : undefined;
+    if (rendition === undefined || held === undefined) return sendAudio(request, reply, entry, query);
+    sendBytes(request, withAudioHeaders(reply, entry, rendition), servedCopy(rendition, held));
+    return undefined;
+  };
+
+  const withAudioHeaders = (reply: FastifyReply, entry: CatalogEntry, rendition: Rendition): FastifyReply =>
+    // Podcast apps and other sites' players fetch the audio from elsewhere.
+    reply.header('cross-origin-resource-policy', 'cross-origin').header('content-disposition', dispositionOf(entry, rendition));
+
+  const sendAudio = async (request: FastifyRequest, reply: FastifyReply, entry: CatalogEntry, query: AudioQuery) => {
+    let rendition = await render(request, reply, entry, query);
+    // A file too big to hold in memory is read from disk on every request: the render
+    // cache checks it again first (its size and time, and its hash when they changed).
+    if (!byteCache.keeps(rendition.bytes)) rendition = await render(request, reply, entry, query, { fromCache: true });
+    let bytes = await audioBytes(rendition);
+    if ('failure' in bytes) {
+      // Once more, from the render cache itself; twice wrong is a failure of ours.
+      rendition = await render(request, reply, entry, query, { fromCache: true });
+      bytes = await audioBytes(rendition);
+      if ('failure' in bytes) throw new RenderFailed({ cause: bytes.failure });
+    }
+    // The reply is returned, not only sent: it is a thenable that settles when the answer
+    // is complete, so Fastify waits for a file streamed from disk instead of ending it empty.
+    return sendBytes(request, withAudioHeaders(reply, entry, rendition), bytes.served);
+  };
+
+  // GET and HEAD are declared together: Fastify's own HEAD route would read the whole
+  // body only to count it, and would replace a HEAD answer's Content-Length with 0.
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/api/episodes/:id/audio',
+    schema: { params: IdParamsSchema, querystring: AudioQuerySchema, response: audioResponses },
+    handler: (request, reply) => answerAudio(request, reply, request.params.id, request.query),
+  });
   for (const format of AUDIO_FORMATS) {
-    app.get(
-      `/api/episodes/:id/audio.${format}`,
-      { config: limited, schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: problems } },
-      (request, reply) => sendAudio(request, reply, request.params.id, { ...request.query, format }),
-    );
+    app.route({
+      method: ['GET', 'HEAD'],
+      url: `/api/episodes/:id/audio.${format}`,
+        schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: audioResponses },
+      handler: (request, reply) => answerAudio(request, reply, request.params.id, { ...request.query, format }),
+    });
   }
 };
 

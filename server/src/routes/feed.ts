@@ -15,6 +15,8 @@ export interface FeedOptions {
 }
 
 const feed: FastifyPluginAsyncTypebox<FeedOptions> = async (app, { catalog, renditions, baseUrl }) => {
+  // No query schema: podcast directories and apps add their own tracking fields to
+  // feed URLs, and refusing those would unsubscribe listeners. The feed takes no options.
   app.get('/feed.xml', { schema: { response: { 200: Type.String(), 503: ProblemSchema } } }, async (request, reply) => {
     const format = renditions.formats.includes('mp3') ? 'mp3' : 'wav';
     let episodes;

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { WarmUpProgress } from '../renditions/warm-up.js';
+import { NoQuerySchema, ProblemSchema } from '../schemas.js';
 import type { SpeechEngine } from '../speech/engine.js';
 
 export interface HealthOptions {
@@ -22,11 +23,11 @@ const ReadySchema = Type.Object({
 });
 
 const health: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { engine, warmUp }) => {
-  app.get('/healthz', { schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({
+  app.get('/healthz', { schema: { querystring: NoQuerySchema, response: { 200: Type.Object({ status: Type.Literal('ok') }), 400: ProblemSchema } } }, async () => ({
     status: 'ok' as const,
   }));
 
-  app.get('/readyz', { schema: { response: { 200: ReadySchema, 503: ReadySchema } } }, async (_request, reply) => {
+  app.get('/readyz', { schema: { querystring: NoQuerySchema, response: { 200: ReadySchema, 400: ProblemSchema, 503: ReadySchema } } }, async (_request, reply) => {
     const available = await engine.available();
     return reply.code(available ? 200 : 503).send({
       ready: available,

@@ -5,17 +5,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Catalog } from '../catalog.js';
 import { PersonNotFound } from '../errors.js';
-import { IdParamsSchema, PeopleListSchema, PersonDetailSchema, ProblemSchema } from '../schemas.js';
+import { IdParamsSchema, NoQuerySchema, PeopleListSchema, PersonDetailSchema, ProblemSchema } from '../schemas.js';
 import { personSummary, sourceRefs, variantNote } from './views.js';
 
 const people: FastifyPluginAsyncTypebox<{ catalog: Catalog }> = async (app, { catalog }) => {
   for (const url of ['/api/people', '/api/people.json']) {
-    app.get(url, { schema: { response: { 200: PeopleListSchema } } }, async () => ({
+    app.get(url, { schema: { querystring: NoQuerySchema, response: { 200: PeopleListSchema, 400: ProblemSchema } } }, async () => ({
       people: catalog.pack.people.map((p) => personSummary(catalog, p)),
     }));
   }
 
-  for (const url of ['/api/people/:id', '/api/people/:id.json']) app.get(url, { schema: { params: IdParamsSchema, response: { 200: PersonDetailSchema, 400: ProblemSchema, 404: ProblemSchema } } }, async (request) => {
+  for (const url of ['/api/people/:id', '/api/people/:id.json']) app.get(url, { schema: { params: IdParamsSchema, querystring: NoQuerySchema, response: { 200: PersonDetailSchema, 400: ProblemSchema, 404: ProblemSchema } } }, async (request) => {
     const person = catalog.person(request.params.id);
     if (person === undefined) throw new PersonNotFound(request.params.id);
     const facts = catalog.factsOfPerson(person.id);

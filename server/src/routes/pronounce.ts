@@ -2,14 +2,16 @@
  * "How do you say it?": a lexicon name's IPA, respelling and the name spoken
  * slowly by the same engine that narrates the episodes.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { encodeWav } from '../audio/wav.js';
 import type { Catalog } from '../catalog.js';
 import { NameNotFound, RenderFailed } from '../errors.js';
+import { strongEtag } from '../http/byte-ranges.js';
 import { SsmlBuilder } from '../narration/ssml.js';
-import { NameParamsSchema, ProblemSchema, PronunciationSchema } from '../schemas.js';
+import { BytesSchema, NameParamsSchema, NoBodySchema, NoQuerySchema, ProblemSchema, PronunciationSchema } from '../schemas.js';
 import type { SpeechEngine } from '../speech/engine.js';
+import { sendBytes, type ServedBytes } from './send-bytes.js';
 import { pronounceApiPath } from './views.js';
 
 /** Slow enough to hear each sound, as a teacher would say it. */
@@ -17,7 +19,19 @@ export const PRONOUNCE_RATE = 0.75;
 
 const pronounce: FastifyPluginAsyncTypebox<{ catalog: Catalog; engine: SpeechEngine }> = async (app, { catalog, engine }) => {
   // A name is a second or two of audio: keep each in memory once made.
-  const spoken = new Map<string, Promise<Buffer>>();
+  const spoken = new Map<string, Promise<ServedBytes>>();
+  const speak = async (ssml: string): Promise<ServedBytes> => {
+    const { samples, sampleRate } = await engine.synthesize(ssml, { rate: PRONOUNCE_RATE });
+    const wav = encodeWav(samples, sampleRate);
+    const entity = {
+      size: wav.length,
+      etag: strongEtag(createHash('sha256').update(wav).digest('hex')),
+      lastModified: new Date(),
+      contentType: 'audio/wav',
+      cacheControl: 'public, max-age=86400',
+    };
+    return { entity, body: wav };
+  };
 
   const lookup = (name: string) => {
     const entry = catalog.lexiconEntry(name);
@@ -25,7 +39,7 @@ const pronounce: FastifyPluginAsyncTypebox<{ catalog: Catalog; engine: SpeechEng
     return entry;
   };
 
-  for (const url of ['/api/pronounce/:name', '/api/pronounce/:name.json']) app.get(url, { schema: { params: NameParamsSchema, response: { 200: PronunciationSchema, 400: ProblemSchema, 404: ProblemSchema } } }, async (request) => {
+  for (const url of ['/api/pronounce/:name', '/api/pronounce/:name.json']) app.get(url, { schema: { params: NameParamsSchema, querystring: NoQuerySchema, response: { 200: PronunciationSchema, 400: ProblemSchema, 404: ProblemSchema } } }, async (request) => {
     const entry = lookup(request.params.name);
     return {
       id: entry.id,
@@ -37,28 +51,37 @@ const pronounce: FastifyPluginAsyncTypebox<{ catalog: Catalog; engine: SpeechEng
     };
   });
 
-  for (const url of ['/api/pronounce/:name/audio', '/api/pronounce/:name.wav']) app.get(
-    url,
-    { schema: { params: NameParamsSchema, response: { 200: Type.Any(), 400: ProblemSchema, 404: ProblemSchema, 503: ProblemSchema } } },
-    async (request, reply) => {
-      const entry = lookup(request.params.name);
-      let audio = spoken.get(entry.id);
-      if (audio === undefined) {
-        const written = entry.written[0] ?? entry.id;
-        const ssml = new SsmlBuilder()
-          .sentence((s) => s.sub(entry.respelling, written), { lang: 'en-US' })
-          .toDocument('en-US');
-        audio = engine.synthesize(ssml, { rate: PRONOUNCE_RATE }).then((r) => encodeWav(r.samples, r.sampleRate));
-        spoken.set(entry.id, audio);
-        audio.catch(() => spoken.delete(entry.id));
-      }
-      try {
-        return reply.type('audio/wav').header('cache-control', 'public, max-age=86400').send(await audio);
-      } catch (error) {
-        throw new RenderFailed({ cause: error });
-      }
-    },
-  );
+  for (const url of ['/api/pronounce/:name/audio', '/api/pronounce/:name.wav']) {
+    app.route({
+      method: ['GET', 'HEAD'],
+      url,
+      schema: {
+        params: NameParamsSchema,
+        querystring: NoQuerySchema,
+        response: { 200: BytesSchema, 206: BytesSchema, 304: NoBodySchema, 400: ProblemSchema, 404: ProblemSchema, 412: ProblemSchema, 416: ProblemSchema, 503: ProblemSchema },
+      },
+      handler: async (request, reply) => {
+        const entry = lookup(request.params.name);
+        let audio = spoken.get(entry.id);
+        if (audio === undefined) {
+          const written = entry.written[0] ?? entry.id;
+          const ssml = new SsmlBuilder()
+            .sentence((s) => s.sub(entry.respelling, written), { lang: 'en-US' })
+            .toDocument('en-US');
+          audio = speak(ssml);
+          spoken.set(entry.id, audio);
+          audio.catch(() => spoken.delete(entry.id));
+        }
+        let served: ServedBytes;
+        try {
+          served = await audio;
+        } catch (error) {
+          throw new RenderFailed({ cause: error });
+        }
+        return sendBytes(request, reply, served);
+      },
+    });
+  }
 };
 
 export default pronounce;

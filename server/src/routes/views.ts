@@ -1,6 +1,7 @@
 /**
  * How catalog records look in the API: plain mapping, no HTTP.
  */
+import type { AudioFormat } from '../audio/formats.js';
 import type { Catalog, CatalogEntry } from '../catalog.js';
 import type { Conflict, Fact, Person } from '../content/schema.js';
 import type { Timeline } from '../renditions/timings.js';
@@ -23,7 +24,8 @@ export function variantNote(conflict: Conflict): VariantNote {
   return { id, kind, subject, resolved, reason, variants: variants.map((v) => ({ value: v.value, sources: [...v.sources] })) };
 }
 
-export function episodeSummary(entry: CatalogEntry, timeline: Timeline | undefined): EpisodeSummary {
+/** An episode as the API lists it; `formats` are the audio formats this server can make, each linked. */
+export function episodeSummary(entry: CatalogEntry, timeline: Timeline | undefined, formats: readonly AudioFormat[]): EpisodeSummary {
   const { episode, narration } = entry;
   const api = episodeApiPath(episode.id);
   return {
@@ -41,8 +43,9 @@ export function episodeSummary(entry: CatalogEntry, timeline: Timeline | undefin
     links: {
       page: episodePagePath(episode.id),
       self: `${api}.json`,
-      ssml: `${api}/ssml`,
+      ssml: `${api}.ssml`,
       audio: `${api}/audio.mp3`,
+      audioFormats: Object.fromEntries(formats.map((format) => [format, `${api}/audio.${format}`])),
       captions: `${api}/captions.vtt`,
       chapters: `${api}/chapters.vtt`,
       chaptersJson: `${api}/chapters.json`,

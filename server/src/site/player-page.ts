@@ -2,7 +2,9 @@
  * The player page of one episode, as HTML that works before and without
  * JavaScript: a labelled player region with native audio controls, chapters
  * and downloads; the whole transcript under chapter headings; "How do you say
- * it?"; "Who is who"; and the episode list. The player script enhances it.
+ * it?"; "Who is who"; and the episode list, a heading and a link for each
+ * episode. The player script enhances it. Skip links land on headings that can
+ * take focus, so focus never falls to `<body>`.
  *
  * Elements marked `data-swap` are what differs from one episode's page to the
  * next: the script swaps them in place to change episode without reloading.
@@ -17,8 +19,11 @@ import { transcriptBody } from './transcript-html.js';
 export const episodePagePath = (episodeId: string): string => `/episodes/${encodeURIComponent(episodeId)}/`;
 export const episodeAudioPath = (episodeId: string): string => episodeFiles(episodeId).mp3;
 
-/** Renders the page for `entry`, with the episode list from the whole catalog. */
-export function renderPlayerPage(catalog: Catalog, entry: CatalogEntry): string {
+/**
+ * Renders the page for `entry`, with the episode list from the whole catalog.
+ * `assetBase` is the URL of the player's fingerprinted files, e.g. `/assets/3f2a9c1e0b7d4e55`.
+ */
+export function renderPlayerPage(catalog: Catalog, entry: CatalogEntry, assetBase: string): string {
   const { info } = catalog.pack;
   const { episode } = entry;
   const language = info.language.split('-')[0] ?? 'en';
@@ -31,11 +36,11 @@ export function renderPlayerPage(catalog: Catalog, entry: CatalogEntry): string 
     <meta name="color-scheme" content="light dark">
     <title>${episode.title} – ${info.title}</title>
     <meta name="description" content="${episode.summary}">
-    <link rel="stylesheet" href="/assets/player.css">
-    <script type="module" src="/assets/main.js"></script>
+    <link rel="stylesheet" href="${assetBase}/player.css">
+    <script type="module" src="${assetBase}/main.js"></script>
   </head>
   <body>
-    <a class="skip-link" href="#player">Skip to the player</a>
+    <a class="skip-link" href="#player-heading">Skip to the player</a>
     <header class="site-header">
       <p class="site-title"><a href="/">${info.title}</a></p>
     </header>
@@ -44,17 +49,21 @@ export function renderPlayerPage(catalog: Catalog, entry: CatalogEntry): string 
       <p class="summary" data-swap="summary">Episode ${number} of ${catalog.entries.length}. ${episode.summary}</p>
       ${playerSection(entry, info.title, language)}
       <section id="transcript" class="transcript" aria-labelledby="transcript-heading" data-module="transcript">
-        <h2 id="transcript-heading">Transcript</h2>
+        <h2 id="transcript-heading" tabindex="-1">Transcript</h2>
+        <a class="skip-link skip-transcript" href="#names-heading">Skip past the transcript</a>
         <div class="transcript-body" data-swap="transcript">${transcriptBody(catalog, entry)}</div>
       </section>
       ${lexiconSection(catalog)}
       ${castSection(catalog)}
       <nav class="episodes" aria-labelledby="episodes-heading">
-        <h2 id="episodes-heading">All episodes</h2>
+        <h2 id="episodes-heading" tabindex="-1">All episodes</h2>
         <ol data-swap="episodes">${catalog.entries.map(
           (other) =>
             html`
-          <li><a href="${episodePagePath(other.episode.id)}" data-episode-id="${other.episode.id}"${other === entry ? html` aria-current="page"` : false}>${other.episode.title}</a>: ${other.episode.summary}</li>`,
+          <li>
+            <h3><a href="${episodePagePath(other.episode.id)}" data-episode-id="${other.episode.id}"${other === entry ? html` aria-current="page"` : false}>${other.episode.title}</a></h3>
+            <p>${other.episode.summary}</p>
+          </li>`,
         )}
         </ol>
       </nav>

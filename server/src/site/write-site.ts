@@ -1,53 +1,45 @@
 /**
- * Writes the generated pages (one per episode, and the home page) into a
- * folder that `@fastify/static` serves and that a static export copies, with
- * the service worker at the site's root so that its scope is the whole site.
+ * Writes the generated site into a folder that `@fastify/static` serves and
+ * that a static export copies: the player's fingerprinted assets, one page per
+ * episode and the home page, and the service worker at the site's root so that
+ * its scope is the whole site. Every text file gets gzip and brotli copies.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog } from '../catalog.js';
-import { PROJECT_ROOT } from '../config.js';
-import { writeAtomic } from '../files.js';
+import { ASSET_SOURCES, publishAssets, writeWithCompressedCopies, type PublishedAssets } from './assets.js';
 import { renderPlayerPage } from './player-page.js';
 
-/** Where the player's files come from: the compiled scripts and the hand-written CSS, both served at /assets/. */
-const ASSET_FOLDERS = [path.join(PROJECT_ROOT, 'dist', 'web'), path.join(PROJECT_ROOT, 'web', 'static')];
 const SERVICE_WORKER = 'sw.js';
 
 /**
- * The service worker, prefixed with the shell it caches and a version that
- * changes whenever a shell file does (so an updated player replaces the old).
+ * The service worker, prefixed with the shell it caches (the fingerprinted
+ * scripts and styles) and the assets' version, which changes whenever a shell
+ * file does (so an updated player replaces the old).
  * Undefined when the player scripts are not built.
  */
-export async function serviceWorkerSource(): Promise<string | undefined> {
-  const compiled = await readFile(path.join(ASSET_FOLDERS[0] ?? '', SERVICE_WORKER), 'utf8').catch(() => undefined);
+export async function serviceWorkerSource(assets: PublishedAssets, compiledFolder: string = ASSET_SOURCES[0]): Promise<string | undefined> {
+  const compiled = await readFile(path.join(compiledFolder, SERVICE_WORKER), 'utf8').catch(() => undefined);
   if (compiled === undefined) return undefined;
-  const hash = createHash('sha256');
-  const shell: string[] = [];
-  for (const folder of ASSET_FOLDERS) {
-    const names = (await readdir(folder).catch(() => [] as string[])).filter((name) => /\.(js|css)$/.test(name) && name !== SERVICE_WORKER).sort();
-    for (const name of names) {
-      shell.push(`/assets/${name}`);
-      hash.update(name).update(await readFile(path.join(folder, name)));
-    }
-  }
   // tsc emits the worker as a module; a classic worker script must not end in an export.
   const body = compiled.replace(/^export \{\};?\s*$/m, '').replace(/^\/\/# sourceMappingURL=.*$/m, '');
-  return `const SHELL_VERSION = ${JSON.stringify(hash.digest('hex').slice(0, 16))};\nconst SHELL_FILES = ${JSON.stringify(shell)};\n${body}`;
+  return `const SHELL_VERSION = ${JSON.stringify(assets.version)};\nconst SHELL_FILES = ${JSON.stringify(assets.shell)};\n${body}`;
 }
 
-export async function writeSite(catalog: Catalog, siteDir: string): Promise<void> {
+/** Writes the whole site into `siteDir`; returns where the assets were published. */
+export async function writeSite(catalog: Catalog, siteDir: string): Promise<PublishedAssets> {
   await rm(path.join(siteDir, 'episodes'), { recursive: true, force: true });
   await mkdir(siteDir, { recursive: true });
+  const assets = await publishAssets(siteDir);
   const first = catalog.entries[0];
-  if (first !== undefined) await writeAtomic(path.join(siteDir, 'index.html'), renderPlayerPage(catalog, first));
+  if (first !== undefined) await writeWithCompressedCopies(path.join(siteDir, 'index.html'), renderPlayerPage(catalog, first, assets.base));
   for (const entry of catalog.entries) {
     const folder = path.join(siteDir, 'episodes', entry.episode.id);
     await mkdir(folder, { recursive: true });
-    await writeAtomic(path.join(folder, 'index.html'), renderPlayerPage(catalog, entry));
+    await writeWithCompressedCopies(path.join(folder, 'index.html'), renderPlayerPage(catalog, entry, assets.base));
   }
-  const worker = await serviceWorkerSource();
-  if (worker === undefined) await rm(path.join(siteDir, SERVICE_WORKER), { force: true });
-  else await writeAtomic(path.join(siteDir, SERVICE_WORKER), worker);
+  const worker = await serviceWorkerSource(assets);
+  if (worker === undefined) await Promise.all(['', '.br', '.gz'].map((extension) => rm(path.join(siteDir, `${SERVICE_WORKER}${extension}`), { force: true })));
+  else await writeWithCompressedCopies(path.join(siteDir, SERVICE_WORKER), worker);
+  return assets;
 }

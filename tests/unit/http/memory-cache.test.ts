@@ -45,6 +45,23 @@ describe('createByteCache', () => {
     expect(cache.heldFiles).toBe(1);
   });
 
+  test('peek answers from memory only, never reading, and counts as a use', async () => {
+    const cache = createByteCache({ maxBytes: 400 });
+    const [a, b, c, d, e] = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((name) => write(name, 100)));
+    if (a === undefined || b === undefined || c === undefined || d === undefined || e === undefined) throw new Error('files missing');
+    // Not held yet: nothing, and nothing read.
+    expect(cache.peek(a.file, a.sha256)).toBeUndefined();
+    expect(cache.heldFiles).toBe(0);
+    for (const file of [a, b, c, d]) await load(cache, file);
+    expect(cache.peek(a.file, a.sha256)?.content.equals(a.content)).toBe(true);
+    // Another version of the same file is not this one.
+    expect(cache.peek(a.file, b.sha256)).toBeUndefined();
+    // Peeking a made b the oldest: e pushes b out, not a.
+    await load(cache, e);
+    expect(cache.peek(a.file, a.sha256)).toBeDefined();
+    expect(cache.peek(b.file, b.sha256)).toBeUndefined();
+  });
+
   test('drops the least recently used files once the bytes exceed the budget', async () => {
     const cache = createByteCache({ maxBytes: 400 });
     const [a, b, c, d, e] = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((name) => write(name, 100)));

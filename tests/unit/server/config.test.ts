@@ -13,6 +13,8 @@ describe('readSettings', () => {
       engine: 'auto',
       baseUrl: undefined,
       warmCache: true,
+      audioMemoryMb: 48,
+      shutdownGraceSeconds: 10,
     });
   });
 
@@ -37,6 +39,8 @@ describe('readSettings', () => {
     { name: 'a base URL that is not http', argv: ['--base-url', 'ftp://x'], message: /--base-url/ },
     { name: 'an unknown flag', argv: ['--colour', 'red'], message: /colour/ },
     { name: 'an unknown log level', argv: ['--log-level', 'loud'], message: /--log-level/ },
+    { name: 'a grace that is not a number of seconds', argv: ['--grace', 'soon'], message: /--grace .* not "soon"/ },
+    { name: 'an audio memory that is not a number', argv: ['--audio-memory', 'lots'], message: /--audio-memory .* not "lots"/ },
   ])('refuses $name, naming the flag', ({ argv, message }) => {
     expect(() => readSettings(argv, {})).toThrow(SettingsError);
     expect(() => readSettings(argv, {})).toThrow(message);

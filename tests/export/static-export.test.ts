@@ -1,0 +1,238 @@
+/**
+ * The static export, served by a plain static file server that is not ours
+ * (sirv), and the player's browser tests run against it in Chromium: the same
+ * page states and axe scans as tests/browser, keyboard playback, transcript
+ * seeking, captions, episode changes, and a podcast feed whose every link
+ * resolves on the static host.
+ *
+ * The export is made the way a host makes it: the built CLI,
+ * `node dist/server/cli/export.js --out DIR --base-url URL`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import sirv from 'sirv';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { assertBuilt } from '../browser/built.js';
+import { audioState, expectOneAnnouncement, FIRST, NIGHT_RADIO, openPlayer, playFromKeyboard, reach, SECOND, state, STATES, tabTo } from '../browser/player-states.js';
+import { axeViolations, describeViolations, launchBrowser } from '../helpers/browser.js';
+import { ROOT } from '../helpers/paths.js';
+import { parsePodcastFeed } from '../helpers/podcast-feed.js';
+
+const EXPORT_CLI = path.join(ROOT, 'dist', 'server', 'cli', 'export.js');
+
+let work: string;
+let out: string;
+let server: Server;
+let baseUrl: string;
+let browser: Browser;
+let exportOutput: string;
+
+beforeAll(async () => {
+  assertBuilt();
+  if (!existsSync(EXPORT_CLI)) throw new Error('The export CLI is not built: run `npm run build` first (npm test does).');
+  work = await mkdtemp(path.join(tmpdir(), 'atl-export-'));
+  out = path.join(work, 'site');
+
+  // The port first: the feed's links are absolute, so the export must know where it will be served.
+  let handle: (request: IncomingMessage, response: ServerResponse) => void = (_request, response) => response.writeHead(503).end();
+  server = createServer((request, response) => handle(request, response));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const result = spawnSync(
+    process.execPath,
+    [EXPORT_CLI, '--out', out, '--base-url', baseUrl, '--content', NIGHT_RADIO, '--cache', path.join(work, 'cache'), '--engine', 'embedded'],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
+  exportOutput = `${result.stdout}\n${result.stderr}`;
+  if (result.status !== 0) throw new Error(`the export failed (${result.status}):\n${exportOutput}`);
+
+  // A plain static file server: files as they are, with the .br and .gz copies the export wrote.
+  handle = sirv(out, { etag: true, brotli: true, gzip: true, dev: false });
+  browser = await launchBrowser();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+describe('the export', () => {
+  test('says what it wrote and holds the whole site: pages, fingerprinted assets, audio, tracks, transcripts, JSON and the feed', async () => {
+    expect(exportOutput).toMatch(/Exported \d+ files \(audio: wav, mp3/);
+    const files = (await readdir(out, { recursive: true })).map((f) => f.split(path.sep).join('/'));
+    const version = /^assets\/([0-9a-f]{16})\/main\.js$/m.exec(files.join('\n'))?.[1];
+    expect(version).toBeDefined();
+    for (const file of [
+      'index.html',
+      'index.html.br',
+      'index.html.gz',
+      'sw.js',
+      'feed.xml',
+      `assets/${version}/main.js.br`,
+      `assets/${version}/player.css.gz`,
+      'episodes/the-tower/index.html',
+      'episodes/the-makers/index.html',
+      'api/episodes.json',
+      'api/episodes/the-tower.json',
+      'api/episodes/the-tower.ssml',
+      'api/episodes/the-tower/audio.mp3',
+      'api/episodes/the-tower/audio.wav',
+      'api/episodes/the-tower/captions.vtt',
+      'api/episodes/the-tower/chapters.vtt',
+      'api/episodes/the-tower/chapters.json',
+      'api/episodes/the-tower/transcript.json',
+      'api/episodes/the-tower/transcript.html',
+      'api/people.json',
+    ]) {
+      expect(files, file).toContain(file);
+    }
+  });
+
+  test('every link in the exported episode JSON resolves on the static host', async () => {
+    const list = (await (await fetch(`${baseUrl}/api/episodes.json`)).json()) as { episodes: { links: Record<string, string | Record<string, string>> }[] };
+    expect(list.episodes).toHaveLength(2);
+    for (const { links } of list.episodes) {
+      const urls = Object.values(links).flatMap((link) => (typeof link === 'string' ? [link] : Object.values(link)));
+      expect(urls.length).toBeGreaterThanOrEqual(11);
+      for (const url of urls) {
+        const response = await fetch(`${baseUrl}${url}`, { method: 'HEAD' });
+        expect(response.status, url).toBe(200);
+      }
+    }
+  });
+
+  test('the static host serves the audio with Range, and the assets from their brotli copies', async () => {
+    const range = await fetch(`${baseUrl}/api/episodes/the-tower/audio.mp3`, { headers: { range: 'bytes=0-99' } });
+    expect(range.status).toBe(206);
+    expect((await range.arrayBuffer()).byteLength).toBe(100);
+    const page = await (await fetch(`${baseUrl}/`)).text();
+    const script = /<script type="module" src="([^"]+)"/.exec(page)?.[1] ?? '';
+    expect(script).toMatch(/^\/assets\/[0-9a-f]{16}\/main\.js$/);
+    const compressed = await fetch(`${baseUrl}${script}`, { headers: { 'accept-encoding': 'br' } });
+    expect(compressed.status).toBe(200);
+    expect(compressed.headers.get('content-encoding')).toBe('br');
+  });
+
+  test('refuses to write over a folder that is not an earlier export, and says so, touching nothing', async () => {
+    // A folder of someone's own files (made here: a mistake must never cost more than this).
+    const precious = path.join(work, 'notes');
+    await mkdir(precious);
+    await writeFile(path.join(precious, 'diary.txt'), 'mine');
+    const result = spawnSync(process.execPath, [EXPORT_CLI, '--out', precious, '--base-url', baseUrl, '--content', NIGHT_RADIO], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${precious} holds other files (diary.txt)`);
+    expect(result.stderr).toContain('Nothing was exported.');
+    expect(await readdir(precious)).toEqual(['diary.txt']);
+  });
+
+  test('a broken content pack: exits 1 naming the file and the field, and writes nothing', async () => {
+    const pack = path.join(work, 'broken-pack');
+    await cp(NIGHT_RADIO, pack, { recursive: true });
+    const show = JSON.parse(await readFile(path.join(pack, 'show.json'), 'utf8')) as Record<string, unknown>;
+    delete show.title;
+    await writeFile(path.join(pack, 'show.json'), JSON.stringify(show));
+    const target = path.join(work, 'never-written');
+    const result = spawnSync(process.execPath, [EXPORT_CLI, '--out', target, '--base-url', baseUrl, '--content', pack], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/show\.json.*title/);
+    expect(result.stderr).toContain('Nothing was exported.');
+    expect(existsSync(target)).toBe(false);
+  });
+});
+
+describe('the podcast feed of the export', () => {
+  test('parses with a real feed parser, and every enclosure, transcript, chapters and person link resolves on the static host', async () => {
+    const feed = await parsePodcastFeed(await (await fetch(`${baseUrl}/feed.xml`)).text());
+    expect(feed.items.map((item) => item.title)).toEqual([FIRST.title, SECOND.title]);
+    for (const item of feed.items) {
+      expect(item.enclosure.url.startsWith(`${baseUrl}/`)).toBe(true);
+      const enclosure = await fetch(item.enclosure.url);
+      expect(enclosure.status, item.enclosure.url).toBe(200);
+      expect((await enclosure.arrayBuffer()).byteLength).toBe(Number(item.enclosure.length));
+      const links = [...item.transcripts.map((t) => t.$.url), item.chapters.$.url, ...(item.people ?? []).map((p) => p.$.href)];
+      expect(links.length).toBeGreaterThanOrEqual(3);
+      for (const url of links) {
+        expect(url.startsWith(`${baseUrl}/`), url).toBe(true);
+        expect((await fetch(url)).status, url).toBe(200);
+      }
+    }
+  });
+});
+
+describe("the player's browser tests, against the static host", () => {
+  test.each(STATES)('$name: axe finds nothing, and the page has no errors', async (s) => {
+    const { page, errors, close } = await reach(browser, baseUrl, s);
+    try {
+      const violations = await axeViolations(page);
+      expect(violations, describeViolations(violations)).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  test('the keyboard starts playback and time advances; a transcript sentence seeks to its cue', async () => {
+    const { page, errors, close } = await reach(browser, baseUrl, state('playing'));
+    const first = (await audioState(page)).time;
+    await page.waitForFunction((t) => document.querySelector('audio')!.currentTime > t + 0.4, first, { timeout: 10_000 });
+    expect((await audioState(page)).paused).toBe(false);
+
+    const timeline = JSON.parse(await readFile(path.join(out, 'api', 'episodes', 'the-tower', 'transcript.json'), 'utf8')) as { sentences: { id: string; startMs: number }[] };
+    const cue = timeline.sentences.find((s) => s.id === 'c3.s3');
+    expect(cue).toBeDefined();
+    await page.locator('a[data-sentence="c3.s3"]').focus();
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), `Playing from ${Math.floor((cue?.startMs ?? 0) / 1000)} seconds`);
+    await page.waitForFunction(() => document.querySelector('a[data-sentence="c3.s3"]')?.getAttribute('aria-current') === 'true');
+    expect(Math.abs((await audioState(page)).time - (cue?.startMs ?? 0) / 1000)).toBeLessThan(1.5);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  test('the captions and chapters tracks load from the static host', async () => {
+    const { page, errors, close } = await openPlayer(browser, baseUrl);
+    const tracks = await page.evaluate(async () => {
+      const elements = Array.from(document.querySelectorAll('audio track')) as HTMLTrackElement[];
+      for (const element of elements) if (element.track.mode === 'disabled') element.track.mode = 'hidden';
+      // A track loads once it is not disabled; LOADED is 2, ERROR 3.
+      const deadline = Date.now() + 10_000;
+      while (elements.some((element) => element.readyState < 2) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      return elements.map((element) => ({ kind: element.kind, readyState: element.readyState, cues: element.track.cues?.length ?? 0 }));
+    });
+    expect(tracks).toEqual([
+      { kind: 'captions', readyState: 2, cues: expect.any(Number) },
+      { kind: 'chapters', readyState: 2, cues: 3 },
+    ]);
+    expect(tracks[0]!.cues).toBeGreaterThan(8);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  test('next episode changes in place: page, title and audio follow', async () => {
+    const { page, errors, close } = await openPlayer(browser, baseUrl);
+    await tabTo(page, '[data-request="episode"][data-direction="1"]');
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), `Episode 2 of 2: ${SECOND.title}`);
+    expect(new URL(page.url()).pathname).toBe(SECOND.path);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(SECOND.title);
+    await page.waitForFunction(() => document.querySelector('audio')!.currentSrc.includes('/the-makers/'));
+    await playFromKeyboard(page);
+    expect((await audioState(page)).src).toBe(`${baseUrl}/api/episodes/the-makers/audio.mp3`);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  test('an episode page opened directly works too', async () => {
+    const { page, errors, close } = await openPlayer(browser, baseUrl, SECOND.path);
+    expect(await page.getByRole('region', { name: `Player: ${SECOND.title}` }).count()).toBe(1);
+    await playFromKeyboard(page);
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
