@@ -2,15 +2,17 @@
  * How the player looks and reflows, in Chromium: without JavaScript it is
  * still a player (native controls, transcript, downloads); it reflows at
  * 320 CSS px and with text at 200%; targets are 44x44 CSS px; the current
- * sentence is marked in forced colors too; follow-along scrolls only its own
- * box, instantly under reduced motion, and not at all when switched off.
+ * sentence is marked in forced colors too, and the sliders' tracks show in
+ * every scheme; follow-along scrolls only its own box, instantly under reduced
+ * motion, and when switched off nothing the listener sees moves.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startCompanion, type TestCompanion } from '../helpers/app.js';
 import { launchBrowser, openPage } from '../helpers/browser.js';
+import { CONTENT_DIR } from '../helpers/paths.js';
 import { assertBuilt } from './built.js';
-import { expectOneAnnouncement, NIGHT_RADIO, openPlayer, reach, state } from './player-states.js';
+import { audioState, expectOneAnnouncement, NIGHT_RADIO, openPlayer, reach, state, tabTo } from './player-states.js';
 
 let companion: TestCompanion;
 let browser: Browser;
@@ -29,6 +31,34 @@ afterAll(async () => {
 });
 
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+/**
+ * The share of an element's pixel columns that hold something other than the
+ * background (its top-left pixel), from a real screenshot decoded in the page:
+ * a slider whose track is drawn marks nearly every column, a lone thumb a few.
+ */
+async function drawnColumns(page: Page, selector: string): Promise<number> {
+  const png = await page.locator(selector).screenshot();
+  return page.evaluate(async (base64) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
+    context.drawImage(bitmap, 0, 0);
+    const { data, width, height } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+    const luminance = (i: number) => 0.2126 * (data[i] ?? 0) + 0.7152 * (data[i + 1] ?? 0) + 0.0722 * (data[i + 2] ?? 0);
+    const background = luminance(0);
+    let drawn = 0;
+    for (let x = 0; x < width; x++) {
+      for (let y = 0; y < height; y++) {
+        if (Math.abs(luminance((y * width + x) * 4) - background) > 100) {
+          drawn++;
+          break;
+        }
+      }
+    }
+    return drawn / width;
+  }, png.toString('base64'));
+}
 
 describe('without JavaScript', () => {
   test('the page offers native audio controls with tracks, the transcript, cards and working downloads', async () => {
@@ -58,10 +88,57 @@ describe('without JavaScript', () => {
   });
 });
 
+describe('people in the real content', () => {
+  test('every person a transcript paragraph names (even by surname alone) has a "Who is this?" link to their card', async () => {
+    // The project's own pack, pages only: nothing is rendered to audio here.
+    const real = await startCompanion(CONTENT_DIR);
+    const { page, close } = await openPage(browser, 'about:blank', { javaScriptEnabled: false });
+    try {
+      const list = ((await real.app.inject({ url: '/api/episodes' })).json() as { episodes: { id: string; links: { page: string } }[] }).episodes;
+      expect(list.length).toBeGreaterThan(0);
+      let mentions = 0;
+      for (const episode of list) {
+        await page.setContent((await real.app.inject({ url: episode.links.page })).body);
+        const found = await page.evaluate(() => {
+          const cards = Array.from(document.querySelectorAll('#cast > .card'), (card) => ({ id: card.id.replace(/^person-/, ''), name: card.querySelector('h3')?.textContent ?? '' }));
+          const missing: string[] = [];
+          let named = 0;
+          for (const paragraph of document.querySelectorAll('[data-swap="transcript"] p:not(.who)')) {
+            if (paragraph.querySelector('a[data-sentence]') === null) continue;
+            const text = paragraph.textContent ?? '';
+            const who = paragraph.nextElementSibling?.matches('.who') === true ? paragraph.nextElementSibling : null;
+            for (const { id, name } of cards) {
+              if (!text.includes(name.split(' ').at(-1) ?? name)) continue;
+              named++;
+              if (!who?.querySelector(`a[data-person="${id}"]`)) missing.push(`${name}: ${text.slice(0, 80)}`);
+            }
+          }
+          // And every such link has its card on the page.
+          const dangling = Array.from(document.querySelectorAll('a[data-person]'), (a) => a.getAttribute('href') ?? '').filter((href) => document.querySelector(href) === null);
+          return { named, missing, dangling };
+        });
+        mentions += found.named;
+        expect(found.missing, episode.id).toEqual([]);
+        expect(found.dangling, episode.id).toEqual([]);
+      }
+      expect(mentions).toBeGreaterThan(0);
+    } finally {
+      await close();
+      await real.close();
+    }
+  });
+});
+
 describe('reflow, text size and targets', () => {
   test('no horizontal scroll at 320 CSS px, nor with text at 200%', async () => {
     const narrow = await reach(browser, baseUrl, state('320 px wide'));
     expect(await overflow(narrow.page)).toBe(0);
+    // The position slider takes a line of its own rather than shrinking to a stub beside its label and clock.
+    const widths = await narrow.page.evaluate(() => ({
+      slider: document.querySelector('#seek')!.getBoundingClientRect().width,
+      row: document.querySelector('.seek')!.getBoundingClientRect().width,
+    }));
+    expect(widths.slider).toBeGreaterThanOrEqual(widths.row * 0.95);
     await narrow.page.locator('.settings summary').click();
     await narrow.page.locator('[data-module="help"] > button').click();
     expect(await overflow(narrow.page)).toBe(0);
@@ -96,6 +173,14 @@ describe('reflow, text size and targets', () => {
 });
 
 describe('colour schemes', () => {
+  test.each(['initial', 'dark scheme', 'forced colors emulated'])('%s: both sliders show their whole track, not just a thumb', async (name) => {
+    const { page, close } = await reach(browser, baseUrl, state(name));
+    // Focus rings would draw on every column too: take it off the sliders' way.
+    await page.locator('[data-module="play-button"]').focus();
+    for (const slider of ['#seek', '#volume']) expect(await drawnColumns(page, slider), slider).toBeGreaterThan(0.9);
+    await close();
+  });
+
   test('dark scheme and forced colors keep the current sentence marked and focus visible', async () => {
     const dark = await reach(browser, baseUrl, state('dark scheme'));
     expect(await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(18, 18, 18)');
@@ -159,16 +244,135 @@ describe('follow-along', () => {
     }
   });
 
-  test('switched off, it never scrolls', async () => {
-    const { page, close } = await openPlayer(browser, baseUrl, '/', { viewport: { width: 800, height: 420 } });
+  /** Records every scroll of the page and of the transcript box, and every change of the address's hash. */
+  const watchTheView = (page: Page) =>
+    page.evaluate(() => {
+      const w = window as unknown as { __moves: string[]; __focused: Element | null };
+      w.__moves = [];
+      w.__focused = document.activeElement;
+      const box = document.querySelector('[data-swap="transcript"]')!;
+      addEventListener('scroll', () => w.__moves.push(`page to ${scrollY}`));
+      box.addEventListener('scroll', () => w.__moves.push(`transcript box to ${box.scrollTop}`));
+      addEventListener('hashchange', () => w.__moves.push(`hash to ${location.hash}`));
+    });
+  const view = (page: Page) =>
+    page.evaluate(() => ({
+      page: scrollY,
+      box: document.querySelector('[data-swap="transcript"]')!.scrollTop,
+      hash: location.hash,
+      focusKept: document.activeElement === (window as unknown as { __focused: Element | null }).__focused,
+      moves: (window as unknown as { __moves: string[] }).__moves,
+    }));
+  /** Waits until the spoken sentence is in chapter 3 and has moved on at least once there, so follow-along had its chances. */
+  const hearChapter3 = async (page: Page) => {
+    const first = await page.waitForFunction(() => {
+      const id = document.querySelector('a.sentence[aria-current="true"]')?.getAttribute('data-sentence');
+      return id?.startsWith('c3') === true ? id : undefined;
+    });
+    const id = await first.jsonValue();
+    await page.waitForFunction((was) => {
+      const now = document.querySelector('a.sentence[aria-current="true"]')?.getAttribute('data-sentence');
+      return now !== was && (now?.startsWith('c3') === true || document.querySelector('audio')!.ended);
+    }, id, { timeout: 20_000 });
+  };
+
+  interface Jump {
+    readonly name: string;
+    /** The listener scrolled the transcript box themselves before jumping. */
+    readonly boxScrolled: boolean;
+    /** Gets ready for the jump (the page may move here, as the listener moves it); returns the jump itself. */
+    readonly ready: (page: Page) => Promise<() => Promise<unknown>>;
+  }
+  const chapterLink = (page: Page) => page.locator('a[data-chapter="2"]');
+  const jumps: Jump[] = [
+    {
+      name: 'Enter on a chapter link',
+      boxScrolled: false,
+      ready: async (page) => {
+        await chapterLink(page).focus();
+        return () => page.keyboard.press('Enter');
+      },
+    },
+    {
+      name: 'a click on a chapter link',
+      boxScrolled: false,
+      ready: async (page) => {
+        // In view first (as a pointer user scrolls to it), so the click itself needs no scrolling.
+        await chapterLink(page).focus();
+        return () => chapterLink(page).click();
+      },
+    },
+    {
+      name: 'Enter on a chapter link, the transcript box scrolled by the listener',
+      boxScrolled: true,
+      ready: async (page) => {
+        await chapterLink(page).focus();
+        return () => page.keyboard.press('Enter');
+      },
+    },
+    {
+      name: 'the next-chapter shortcut',
+      boxScrolled: false,
+      ready: async (page) => {
+        await expectOneAnnouncement(page, () => page.keyboard.press('Alt+Shift+PageDown'), 'Chapter 2: The listener');
+        return () => page.keyboard.press('Alt+Shift+PageDown');
+      },
+    },
+  ];
+
+  test.each(jumps)('switched off, nothing the listener sees moves: $name', async ({ boxScrolled, ready }) => {
+    const { page, errors, close } = await openPlayer(browser, baseUrl, '/', { viewport: { width: 800, height: 420 } });
+    await page.locator('.settings summary').focus();
+    await page.keyboard.press('Enter');
+    await tabTo(page, '#follow');
+    await page.keyboard.press('Space');
+    expect(await page.locator('#follow').isChecked()).toBe(false);
+    if (boxScrolled) await page.locator('[data-swap="transcript"]').evaluate((box) => box.scrollTo({ top: 40, behavior: 'instant' }));
+    await tabTo(page, '[data-module="play-button"]', { back: true });
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), /^Playing: /);
+    const jump = await ready(page);
+
+    // Getting ready may have scrolled the page (focus brings a control into view); its scroll event
+    // comes with the next frame. Two frames later it has been dispatched, and only then do we watch.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await watchTheView(page);
+    const before = await view(page);
+    await expectOneAnnouncement(page, jump, 'Chapter 3: The storm');
+    await hearChapter3(page);
+    const after = await view(page);
+    // The audio went there...
+    expect((await audioState(page)).time).toBeGreaterThan(27);
+    expect(await page.locator('a[data-chapter="2"]').getAttribute('aria-current')).toBe('true');
+    // ...and the spoken sentence is marked, but neither the page, nor the box, nor the address, nor focus moved.
+    expect(await page.locator('a.sentence[aria-current="true"]').count()).toBe(1);
+    expect(after.moves).toEqual([]);
+    expect(after).toEqual({ ...before, moves: [] });
+    expect(after.focusKept).toBe(true);
+    expect(after.box).toBe(boxScrolled ? 40 : 0);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  test('switched back on, it goes to the spoken sentence', async () => {
+    const { page, close } = await openPlayer(browser, baseUrl, '/', { viewport: { width: 800, height: 420 }, reducedMotion: 'reduce' });
     await page.locator('.settings summary').click();
     await page.locator('#follow').uncheck();
-    await spyOnScrolls(page);
-    await playLastChapter(page);
-    expect(await scrolls(page)).toEqual([]);
-    expect(await page.evaluate(() => document.querySelector('[data-swap="transcript"]')!.scrollTop)).toBe(0);
-    // The spoken sentence is still marked.
-    expect(await page.locator('a.sentence[aria-current="true"]').count()).toBe(1);
+    await page.locator('[data-module="play-button"]').focus();
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), /^Playing: /);
+    await chapterLink(page).focus();
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), 'Chapter 3: The storm');
+    await hearChapter3(page);
+    expect(await page.locator('[data-swap="transcript"]').evaluate((box) => box.scrollTop)).toBe(0);
+    await page.locator('#follow').focus();
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => document.querySelector('[data-swap="transcript"]')!.scrollTop > 0);
+    // The spoken sentence is inside the box's visible part.
+    const inView = await page.evaluate(() => {
+      const box = document.querySelector('[data-swap="transcript"]')!.getBoundingClientRect();
+      const spoken = document.querySelector('a.sentence[aria-current="true"]')!.getBoundingClientRect();
+      return spoken.top >= box.top && spoken.bottom <= box.bottom;
+    });
+    expect(inView).toBe(true);
     await close();
   });
 });

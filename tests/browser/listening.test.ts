@@ -1,7 +1,8 @@
 /**
  * Listening over time, in Chromium: what the player remembers between visits
- * and offers to resume, changing episode in place (focus and audio kept),
- * radio play across episodes, the sleep timer, the Media Session, and
+ * and offers to resume, changing episode in place (focus and audio kept, or
+ * moved to the heading of a replaced part), radio play across episodes, the
+ * sleep timer, the Media Session and its handlers (hardware media keys), and
  * "Save for offline" served by the service worker without a network.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -122,6 +123,23 @@ describe('episodes', () => {
     await close();
   });
 
+  test('when the part holding focus is replaced by the next episode\'s, focus goes to the heading of its section', async () => {
+    const { page, errors, close } = await openPlayer(browser, baseUrl);
+    // On a chapter link, in the player: to the player's heading.
+    await tabTo(page, 'a[data-chapter="0"]');
+    await expectOneAnnouncement(page, () => page.keyboard.press('Alt+Shift+Period'), `Episode 2 of 2: ${SECOND.title}`);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('player-heading');
+    expect((await focused(page)).name).toBe(`Player: ${SECOND.title}`);
+    // On a transcript sentence, when the browser's Back button brings the first episode back: to the transcript's heading.
+    await page.waitForSelector('[data-swap="transcript"] a[data-sentence][href]', { state: 'attached' });
+    await tabTo(page, '[data-swap="transcript"] a[data-sentence]');
+    await expectOneAnnouncement(page, () => page.goBack(), `Episode 1 of 2: ${FIRST.title}`);
+    expect(new URL(page.url()).pathname).toBe(FIRST.path);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('transcript-heading');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
   test('radio play goes on to the next episode when one ends', async () => {
     const { page, errors, close } = await openPlayer(browser, baseUrl);
     await openSettings(page);
@@ -180,6 +198,88 @@ describe('episodes', () => {
       return { title: metadata?.title, artist: metadata?.artist, album: metadata?.album, playbackState };
     });
     expect(session).toEqual({ title: FIRST.title, artist: 'Chapter 2: The listener', album: 'Night Radio: a test companion', playbackState: 'playing' });
+    await close();
+  });
+});
+
+describe('when the audio cannot be loaded', () => {
+  test('the page says why, Play says it once without claiming to play, and Play tries again', async () => {
+    const busy = JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'Too many renders are under way; try again in 5 seconds.', code: 'ATL_RENDER_BUSY' });
+    let failing = true;
+    const { page, errors, close } = await openPlayer(browser, baseUrl, '/', {}, async (p) => {
+      await p.route(/\/audio\.(mp3|wav)$/, (route) =>
+        failing ? route.fulfill({ status: 503, contentType: 'application/problem+json', body: busy }) : route.fallback(),
+      );
+    });
+    await watchAnnouncements(page);
+    // Both sources fail, maybe before the player's script runs: the reason is shown all the same.
+    const shown = page.locator('[data-module="player-error"]');
+    await shown.waitFor();
+    expect(await shown.textContent()).toBe('The audio could not be loaded. Too many renders are under way; try again in 5 seconds.');
+
+    await tabTo(page, '[data-module="play-button"]');
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), 'The audio could not be loaded. Too many renders are under way; try again in 5 seconds.');
+    expect(await page.locator('[data-module="play-button"]').textContent()).toBe('Play');
+    expect((await audioState(page)).paused).toBe(true);
+    expect((await focused(page)).name).toBe('Play');
+
+    // The server recovers: the same button tries again, and now it plays.
+    failing = false;
+    await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), `Playing: ${FIRST.title}`);
+    await page.waitForFunction(() => document.querySelector('audio')!.currentTime > 0.3, undefined, { timeout: 15_000 });
+    expect(await shown.isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
+
+describe('hardware media keys', () => {
+  test('the Media Session handlers play, pause, seek and move by chapter, each said once', async () => {
+    // The handlers the page gives the browser, kept so the test can press the "keys" itself.
+    const { page, errors, close } = await openPlayer(browser, baseUrl, '/', {}, async (p) => {
+      await p.addInitScript(() => {
+        const actions: Record<string, MediaSessionActionHandler> = ((window as unknown as { __mediaActions: typeof actions }).__mediaActions = {});
+        const set = navigator.mediaSession.setActionHandler.bind(navigator.mediaSession);
+        navigator.mediaSession.setActionHandler = (action, handler) => {
+          if (handler !== null) actions[action] = handler;
+          set(action, handler);
+        };
+      });
+    });
+    await watchAnnouncements(page);
+    await playerReady(page);
+    const press = (action: MediaSessionAction, details: Partial<MediaSessionActionDetails> = {}) =>
+      page.evaluate(({ action, details }) => (window as unknown as { __mediaActions: Record<string, MediaSessionActionHandler> }).__mediaActions[action]?.({ action, ...details }), {
+        action,
+        details,
+      });
+    expect(await page.evaluate(() => Object.keys((window as unknown as { __mediaActions: object }).__mediaActions).sort())).toEqual([
+      'nexttrack',
+      'pause',
+      'play',
+      'previoustrack',
+      'seekbackward',
+      'seekforward',
+      'seekto',
+    ]);
+
+    // A key press first: media keys, like any user gesture, let the page play.
+    await tabTo(page, '[data-module="play-button"]');
+    await expectOneAnnouncement(page, () => press('play'), `Playing: ${FIRST.title}`);
+    await page.waitForFunction(() => document.querySelector('audio')!.currentTime > 0.3);
+    await expectOneAnnouncement(page, () => press('pause'), 'Paused');
+    expect(await page.evaluate(() => navigator.mediaSession.playbackState)).toBe('paused');
+    await press('seekto', { seekTime: 20 });
+    await page.waitForFunction(() => Math.abs(document.querySelector('audio')!.currentTime - 20) < 0.1 && !document.querySelector('audio')!.seeking);
+    await expectOneAnnouncement(page, () => press('nexttrack'), 'Chapter 3: The storm');
+    await expectOneAnnouncement(page, () => press('seekbackward'), 'Back 10 seconds, at 17 seconds');
+    await expectOneAnnouncement(page, () => press('seekforward'), 'Forward 10 seconds, at 27 seconds');
+    // At the very start of chapter 3, "previous" goes to chapter 2 rather than restarting 3.
+    await expectOneAnnouncement(page, () => press('previoustrack'), 'Chapter 2: The listener');
+    expect(await page.evaluate(() => navigator.mediaSession.metadata?.artist)).toBe('Chapter 2: The listener');
+    // Focus stayed where the listener left it.
+    expect((await focused(page)).name).toBe('Play');
+    expect(errors).toEqual([]);
     await close();
   });
 });

@@ -189,7 +189,14 @@ export const STATES: readonly PlayerPageState[] = [
     // player.test.ts checks that context directly.)
     name: 'JavaScript disabled',
     prepare: async (page) => {
-      await page.route('**/assets/*.js', (route) => route.abort());
+      // Any script under /assets/, fingerprinted folder (/assets/<version>/main.js) or not.
+      await page.route('**/assets/**/*.js', (route) => route.abort());
+    },
+    reach: async (page) => {
+      // A scan of the enhanced page would prove nothing here: no component may have started.
+      await page.waitForLoadState('load');
+      const started = await page.locator('[data-module-started]').count();
+      if (started > 0 || !(await page.locator('audio').evaluate((a) => (a as HTMLAudioElement).controls))) throw new Error('The player scripts ran in the "JavaScript disabled" state');
     },
   },
 ];

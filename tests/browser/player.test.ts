@@ -1,16 +1,18 @@
 /**
  * The player driven as a keyboard-only listener drives it, in Chromium: every
- * control reached with Tab and operated with Enter, Space and arrows, focus
+ * control reached with Tab and Shift+Tab and operated with Enter, Space and
+ * arrows, in the player and past it (transcript, names, cards, episodes), focus
  * visible and kept after each action, exactly one announcement per action,
- * audio that really plays and seeks, shortcuts only inside the player, and
- * dialogs that trap and give focus back.
+ * audio that really plays and seeks, speeds to their ends, shortcuts only
+ * inside the player, dialogs that trap and give focus back, and names as
+ * Chromium gives them to screen readers.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startCompanion, type TestCompanion } from '../helpers/app.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { assertBuilt } from './built.js';
-import { announcements, audioState, expectOneAnnouncement, FIRST, focused, NIGHT_RADIO, openPlayer, playFromKeyboard, reach, SECOND, state, tabTo } from './player-states.js';
+import { announcements, audioState, expectOneAnnouncement, FIRST, focused, NIGHT_RADIO, openPlayer, playerReady, playFromKeyboard, reach, SECOND, state, tabTo, watchAnnouncements } from './player-states.js';
 
 let companion: TestCompanion;
 let browser: Browser;
@@ -63,6 +65,19 @@ async function expectVisibleFocus(page: Page): Promise<void> {
   expect(ring?.onScreen).toBe(true);
 }
 
+/** The accessible name Chromium computes for the element (what screen readers are given), read over the DevTools protocol. */
+async function chromiumName(page: Page, selector: string): Promise<string> {
+  const session = await page.context().newCDPSession(page);
+  try {
+    const { root } = await session.send('DOM.getDocument', { depth: 0 });
+    const { nodeId } = await session.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+    const { nodes } = await session.send('Accessibility.getPartialAXTree', { nodeId, fetchRelatives: false });
+    return String(nodes[0]?.name?.value ?? '');
+  } finally {
+    await session.detach();
+  }
+}
+
 /** Presses `key` and checks focus stayed on the same element. */
 async function pressKeepingFocus(page: Page, key: string): Promise<void> {
   const before = await page.evaluate(() => {
@@ -85,6 +100,12 @@ describe('the player page in Chromium', () => {
     expect(await transcript.locator('a[data-sentence][href^="#t="]').count()).toBeGreaterThan(8);
     expect(await page.getByRole('region', { name: 'Who is who' }).getByRole('heading', { level: 3 }).allTextContents()).toEqual(['Ines Varga', 'Tom Reed']);
     expect(await page.getByRole('link', { name: 'Hear Elodie Marchal' }).getAttribute('href')).toBe('/api/pronounce/marchal.wav');
+    // The first Tab reaches the skip link; it lands on the player's heading, and the next Tab on Play.
+    await tabTo(page, '.skip-link', { limit: 1 });
+    await expectVisibleFocus(page);
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('player-heading');
+    await tabTo(page, '[data-module="play-button"]', { limit: 1 });
     // No role=application anywhere, and exactly one polite announcer.
     expect(await page.locator('[role="application"]').count()).toBe(0);
     expect(await page.locator('[role="status"], [aria-live]').count()).toBe(1);
@@ -93,6 +114,18 @@ describe('the player page in Chromium', () => {
       'captions /api/episodes/the-tower/captions.vtt',
       'chapters /api/episodes/the-tower/chapters.vtt',
     ]);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  test('marks for the eye ("(now)", "(this page)") stay out of the names Chromium gives screen readers', async () => {
+    const { page, errors, close } = await reach(browser, baseUrl, state('initial'));
+    const marks = await page.evaluate(() =>
+      ['.chapters a[aria-current="true"]', '.episodes a[aria-current="page"]'].map((selector) => getComputedStyle(document.querySelector(selector)!, '::after').content),
+    );
+    expect(marks).toEqual(['" (now)" / ""', '" (this page)" / ""']);
+    expect(await chromiumName(page, '.chapters a[aria-current="true"]')).toBe('Chapter 1: The voice');
+    expect(await chromiumName(page, '.episodes a[aria-current="page"]')).toBe(FIRST.title);
     expect(errors).toEqual([]);
     await close();
   });
@@ -175,8 +208,14 @@ describe('the player page in Chromium', () => {
     await step('#radio');
     await pressKeepingFocus(page, 'Space');
     expect(await page.locator('#radio').isChecked()).toBe(true);
-    await step('#shortcuts');
-    await step('#follow');
+    // Each setting goes off and back on, from the keyboard.
+    for (const setting of ['#shortcuts', '#follow']) {
+      await step(setting);
+      await pressKeepingFocus(page, 'Space');
+      expect(await page.locator(setting).isChecked(), setting).toBe(false);
+      await pressKeepingFocus(page, 'Space');
+      expect(await page.locator(setting).isChecked(), setting).toBe(true);
+    }
 
     await step('[data-module="help"] button');
     await page.keyboard.press('Enter');
@@ -191,16 +230,31 @@ describe('the player page in Chromium', () => {
     await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Enter'), 'Chapter 1: The voice');
     expect(await page.locator('a[data-chapter="0"]').getAttribute('aria-current')).toBe('true');
     await step('a[data-chapter="1"]');
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Enter'), 'Chapter 2: The listener');
     await step('a[data-chapter="2"]');
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Enter'), 'Chapter 3: The storm');
     for (const download of ['Audio, MP3', 'Audio, WAV (larger)', 'Transcript, HTML', 'Captions, WebVTT']) {
       await tabTo(page, '.downloads a', { limit: 1 });
       expect((await focused(page)).name).toBe(download);
       await expectVisibleFocus(page);
     }
+    // A download link downloads, and focus stays on it.
+    const [captions] = await Promise.all([page.waitForEvent('download'), pressKeepingFocus(page, 'Enter')]);
+    expect(captions.suggestedFilename()).toBe('the-tower.vtt');
+    await step('[data-module="offline"] button');
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Enter'), `Saved for offline: ${FIRST.title}`);
+    expect((await focused(page)).name).toBe('Remove the offline copy');
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Enter'), `Removed the offline copy of ${FIRST.title}`);
 
-    // Shift+Tab walks back the same way.
-    await tabTo(page, 'a[data-chapter="2"]', { back: true, limit: 5 });
+    // Shift+Tab walks back the same way, to the episode buttons, which change the episode in place.
+    await tabTo(page, 'a[data-chapter="2"]', { back: true, limit: 6 });
     await expectVisibleFocus(page);
+    await tabTo(page, '[data-request="episode"][data-direction="1"]', { back: true, limit: 30 });
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Enter'), `Episode 2 of 2: ${SECOND.title}`);
+    expect(await page.locator(':focus').getAttribute('aria-disabled')).toBe('true');
+    await tabTo(page, '[data-request="episode"][data-direction="-1"]', { back: true, limit: 1 });
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Enter'), `Episode 1 of 2: ${FIRST.title}`);
+    expect(await page.locator(':focus').getAttribute('aria-disabled')).toBe('true');
 
     expect(stops).toEqual([
       'Play',
@@ -227,7 +281,97 @@ describe('the player page in Chromium', () => {
       'Chapter 1: The voice',
       'Chapter 2: The listener',
       'Chapter 3: The storm',
+      'Save for offline',
     ]);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  test('after the player, the keyboard alone reaches and operates the transcript, the names, the cards and the episode list', async () => {
+    // Every sound the page starts, to hear the names it plays.
+    const { page, errors, close } = await openPlayer(browser, baseUrl, SECOND.path, {}, async (p) => {
+      await p.addInitScript(() => {
+        const played: string[] = ((window as unknown as { __played: string[] }).__played = []);
+        const play = HTMLMediaElement.prototype.play;
+        HTMLMediaElement.prototype.play = function (this: HTMLMediaElement) {
+          played.push(this.currentSrc || this.src);
+          return play.call(this);
+        };
+      });
+    });
+    await watchAnnouncements(page);
+    await playerReady(page);
+    const played = () => page.evaluate(() => (window as unknown as { __played: string[] }).__played.map((url) => new URL(url).pathname));
+
+    // The transcript starts with a way past it: every sentence is a link, so that is many Tab presses saved.
+    await tabTo(page, '.skip-transcript');
+    await expectVisibleFocus(page);
+    expect((await page.locator('.skip-transcript').boundingBox())?.height).toBeGreaterThanOrEqual(44);
+    await tabTo(page, 'a[data-sentence]', { limit: 1 });
+    await expectVisibleFocus(page);
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Enter'), /^Playing from \d+ seconds?$/);
+    expect((await audioState(page)).paused).toBe(false);
+
+    // Back to the way past the transcript, which puts focus on the next section's heading (never on <body>).
+    await tabTo(page, '.skip-transcript', { back: true, limit: 1 });
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('names-heading');
+
+    // "How do you say it?", while the episode plays: the name is heard, the episode pauses for it and
+    // goes on after it, and nothing is announced over it.
+    await tabTo(page, 'a[data-pronounce="marchal"]', { limit: 1 });
+    const said = (await announcements(page)).length;
+    await pressKeepingFocus(page, 'Enter');
+    await page.waitForFunction(() => document.querySelector('audio')!.paused);
+    await page.waitForFunction(() => !document.querySelector('audio')!.paused, undefined, { timeout: 15_000 });
+    expect(await played()).toContain('/api/pronounce/marchal.wav');
+    expect((await announcements(page)).length).toBe(said);
+
+    // Back into the transcript: "Who is this?" opens the card; Escape goes back to the same link.
+    await tabTo(page, '.who a[data-person="ines-varga"]', { back: true });
+    await expectVisibleFocus(page);
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('dialog', { name: 'Ines Varga' }).count()).toBe(1);
+    await page.keyboard.press('Escape');
+    expect(await page.evaluate(() => document.activeElement?.matches('.who a[data-person="ines-varga"]'))).toBe(true);
+    await expectVisibleFocus(page);
+
+    // "Sources differ" opens with Enter and shows who is named in it.
+    await tabTo(page, '[data-swap="transcript"] .differ summary', { limit: 1 });
+    await pressKeepingFocus(page, 'Enter');
+    expect(await page.locator('[data-swap="transcript"] .differ').getAttribute('open')).toBe('');
+    await tabTo(page, '[data-swap="transcript"] .differ a[data-person="ines-varga"]', { limit: 1 });
+
+    // Tom Reed's card, closed with its button: focus is back on the link.
+    await tabTo(page, '.who a[data-person="tom-reed"]');
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('dialog', { name: 'Tom Reed' }).count()).toBe(1);
+    await tabTo(page, '#cast dialog [data-close]');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.matches('.who a[data-person="tom-reed"]'))).toBe(true);
+
+    // On to the names again, past the one already heard.
+    await tabTo(page, 'a[data-pronounce="marchal"]', { limit: 5 });
+    await tabTo(page, 'a[data-pronounce="varga"]', { limit: 1 });
+    // A name that is a person's leads to their card too.
+    await tabTo(page, '.names a[data-person="ines-varga"]', { limit: 1 });
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('dialog', { name: 'Ines Varga' }).count()).toBe(1);
+    await page.keyboard.press('Escape');
+    expect(await page.evaluate(() => document.activeElement?.matches('.names a[data-person="ines-varga"]'))).toBe(true);
+
+    // The cards: their own "Hear" link and "Sources differ".
+    await tabTo(page, '#cast > .card a[data-pronounce="varga"]', { limit: 1 });
+    await tabTo(page, '#cast > .card .differ summary', { limit: 1 });
+    await pressKeepingFocus(page, 'Enter');
+    expect(await page.locator('#cast > .card .differ').getAttribute('open')).toBe('');
+
+    // The episode list: a heading and a link for each episode; a link opens that episode's page.
+    await tabTo(page, '.episodes h3 a[data-episode-id="the-tower"]');
+    await expectVisibleFocus(page);
+    expect(await page.locator('.episodes h3').allTextContents()).toEqual([FIRST.title, SECOND.title]);
+    await Promise.all([page.waitForURL(`${baseUrl}/episodes/the-tower/`), page.keyboard.press('Enter')]);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(FIRST.title);
     expect(errors).toEqual([]);
     await close();
   });
@@ -293,6 +437,25 @@ describe('the player page in Chromium', () => {
     await page.waitForTimeout(400);
     expect((await announcements(page)).length).toBe(said);
     expect(await audioState(page)).toMatchObject({ paused: true, rate: 2 });
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  test.each([
+    { remembered: 0.75, key: 'Alt+Shift+ArrowDown', said: ['Speed 0.5 times', 'Speed 0.5 times, the slowest'], rate: 0.5 },
+    { remembered: 3.75, key: 'Alt+Shift+ArrowUp', said: ['Speed 4 times', 'Speed 4 times, the fastest'], rate: 4 },
+  ])('speed reaches $rate times in quarter steps, and says when it can go no further', async ({ remembered, key, said, rate }) => {
+    const settings = JSON.stringify({ rate: remembered });
+    const { page, errors, close } = await openPlayer(browser, baseUrl, '/', {}, async (p) => {
+      await p.addInitScript((value) => localStorage.setItem('atl:settings', value), settings);
+    });
+    await watchAnnouncements(page);
+    await playerReady(page);
+    expect((await audioState(page)).rate).toBe(remembered);
+    await tabTo(page, '[data-module="play-button"]');
+    for (const phrase of said) await expectOneAnnouncement(page, () => pressKeepingFocus(page, key), phrase);
+    expect((await audioState(page)).rate).toBe(rate);
+    expect(await page.locator(`[data-step="${rate < 1 ? -1 : 1}"]`).getAttribute('aria-disabled')).toBe('true');
     expect(errors).toEqual([]);
     await close();
   });

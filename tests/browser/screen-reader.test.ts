@@ -1,8 +1,9 @@
 /**
  * What a screen reader says, from @guidepup/virtual-screen-reader's browser
  * build running inside the real page in Chromium: each control's role, name
- * and state as the reader walks the player; the slider's time phrase; and
- * exactly one live announcement for each thing the listener does.
+ * and state as the reader walks the player; the slider's time phrase;
+ * exactly one live announcement for each thing the listener does; and the
+ * page past the player as headings, links and a way past the transcript.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -156,6 +157,23 @@ describe('the player as a screen reader speaks it', () => {
     const heard = await spoken(page);
     expect(heard, JSON.stringify(heard)).toContain("dialog, Keyboard shortcuts, modal");
     expect(heard.at(-1)).toBe('heading, Keyboard shortcuts, level 2');
+    await close();
+  });
+
+  test('past the player: a way past the transcript, names that lead to cards, and the episodes as headings and links', async () => {
+    const { page, close } = await openPlayer(browser, baseUrl);
+    await startReader(page);
+    await moveTo(page, 'heading, Transcript, level 2');
+    // Right after the heading, before the first sentence.
+    expect(await moveTo(page, 'link, Skip past the transcript')).toHaveLength(1);
+    const names = await moveTo(page, 'end of region, How do you say it?');
+    expect(names.join('\n')).toContain('link, Hear Ines Varga');
+    expect(names.join('\n')).toContain('link, Ines Varga');
+    const episodes = await moveTo(page, 'end of navigation, All episodes');
+    const heard = episodes.join('\n');
+    expect(heard).toContain('heading, All episodes, level 2');
+    expect(heard).toMatch(/heading, The tower, level 3[\s\S]*link, The tower, current page/);
+    expect(heard).toMatch(/heading, The makers, level 3[\s\S]*link, The makers/);
     await close();
   });
 });

@@ -201,7 +201,7 @@ export class Resume extends Component {
     listen(Notice.state, ({ resumeAt }) => {
       if (resumeAt !== undefined) {
         setText(text, `You stopped at ${timePhrase(resumeAt)}.`);
-        setText(button, `Resume from ${clock(resumeAt)}`);
+        setText(button, `Resume from ${timePhrase(resumeAt)}`);
       }
       const hide = resumeAt === undefined;
       if (hide && root.contains(document.activeElement)) document.querySelector<HTMLElement>('[data-module="play-button"]')?.focus();

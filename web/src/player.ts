@@ -25,7 +25,7 @@ import {
 import { loadPosition, loadSettings, savePosition, saveSettings } from './store.js';
 import { positionPhrase, rateNumber, speedPhrase, timePhrase } from './time.js';
 
-type MediaEventName = 'play' | 'pause' | 'seeked' | 'ratechange' | 'volumechange' | 'loadedmetadata';
+type MediaEventName = 'playing' | 'pause' | 'seeked' | 'ratechange' | 'volumechange' | 'loadedmetadata';
 
 interface EpisodeLink {
   readonly id: string;
@@ -60,6 +60,8 @@ export class Player extends Component {
   #switching: AbortController | undefined;
   #name: HTMLAudioElement | undefined;
   #sessionReady = false;
+  /** Every source failed to load: the next play tries them again. */
+  #sourcesFailed = false;
 
   constructor(root: HTMLElement) {
     super(root);
@@ -91,6 +93,8 @@ export class Player extends Component {
     addEventListener('pagehide', () => this.#remember());
     addEventListener('popstate', () => this.#followHistory());
     void this.#loadTimeline();
+    // The sources may have failed before this script ran, when nobody was listening for it.
+    if (audio.networkState === HTMLMediaElement.NETWORK_NO_SOURCE) void this.#failed();
     // Components start after the controller: give them the first state once all are listening.
     queueMicrotask(() => this.#publish());
   }
@@ -118,7 +122,9 @@ export class Player extends Component {
       this.#resumeAt = undefined;
       this.#error = undefined;
     });
-    on('play', confirm('play'));
+    // "Playing" is said when sound really starts, not when play() is merely accepted: a source
+    // that never loads must not be announced as playing.
+    on('playing', confirm('playing'));
     on('pause', () => this.#remember());
     on('pause', confirm('pause'));
     on('seeked', () => {
@@ -160,7 +166,7 @@ export class Player extends Component {
       if (quiet === true) this.#pending = undefined;
       else this.#expect('seeked', () => `${play === true ? 'Playing from' : 'At'} ${timePhrase(this.#audio.currentTime)}`);
       this.#seek(seconds);
-      if (play === true && this.#audio.paused) void this.#audio.play().catch(() => this.#playFailed());
+      if (play === true && this.#audio.paused) this.#startPlayback();
     });
     onRequest(Request.skip, ({ direction }) => this.#skip(direction));
     onRequest(Request.chapter, (detail) => this.#chapter(detail));
@@ -213,12 +219,22 @@ export class Player extends Component {
   }
 
   #play(message: () => string): void {
-    this.#expect('play', message);
+    this.#expect('playing', message);
+    this.#startPlayback();
+  }
+
+  #startPlayback(): void {
+    // After a failed load, playing is the listener's "try again": the sources are tried anew.
+    if (this.#sourcesFailed) {
+      this.#sourcesFailed = false;
+      this.#audio.load();
+    }
     void this.#audio.play().catch(() => this.#playFailed());
   }
 
+  /** Says why play() was refused, unless something already answered the listener (a load failure, a pause). */
   #playFailed(): void {
-    if (this.#audio.paused) this.#announce(this.#error ?? 'The audio could not start. Press Play to try again.');
+    if (this.#audio.paused && this.#pending !== undefined) this.#announce(this.#error ?? 'The audio could not start. Press Play to try again.');
   }
 
   #pause(message: string): void {
@@ -373,7 +389,10 @@ export class Player extends Component {
       detail = 'The server cannot be reached.';
     }
     this.#error = `The audio could not be loaded. ${detail}`.trim();
+    this.#sourcesFailed = true;
     if (this.#pending !== undefined) this.#announce(this.#error);
+    // play() was accepted, but nothing will sound: show the player as paused, as it really is.
+    if (!this.#audio.paused) this.#audio.pause();
     this.#publish();
   }
 
@@ -397,14 +416,21 @@ export class Player extends Component {
     if (switching.signal.aborted || incoming === null || audio === null) return;
 
     this.#remember();
-    // Focus must not fall to <body> when the part holding it is swapped.
-    if (document.activeElement?.closest(`[${Attr.swap}]`)) this.root.querySelector<HTMLElement>('[data-module="play-button"]')?.focus();
+    // Focus must not fall to <body> when the part holding it is swapped: it goes to the
+    // heading of the section it was in (the transcript, the player...), so the listener stays there.
+    const swapped = document.activeElement?.closest(`[${Attr.swap}]`);
+    if (swapped) {
+      const section = swapped.closest('[aria-labelledby]');
+      const heading = section === null ? null : document.getElementById(section.getAttribute('aria-labelledby') ?? '');
+      (heading?.hasAttribute('tabindex') ? heading : this.root.querySelector<HTMLElement>('[data-module="play-button"]'))?.focus();
+    }
     swapEpisodeContent(next);
     this.#episodeId = target.id;
     for (const key of ['episode', 'title', 'transcript'] as const) this.root.dataset[key] = incoming.dataset[key] ?? '';
     this.#audio.pause();
     this.#audio.replaceChildren(...Array.from(audio.querySelectorAll('source, track'), (node) => document.importNode(node, true)));
     this.#audio.load();
+    this.#sourcesFailed = false;
     this.#timeline = undefined;
     this.#error = undefined;
     this.#where = undefined;
@@ -434,7 +460,7 @@ export class Player extends Component {
     }
     const spoken = (this.#name = new Audio(url));
     spoken.addEventListener('ended', () => {
-      if (resume && this.#name === spoken) void this.#audio.play().catch(() => this.#playFailed());
+      if (resume && this.#name === spoken) this.#startPlayback();
     });
     // The name itself is the answer: announcing over it would hide it.
     spoken.play().catch(() => this.#announce(`${name} could not be played`));

@@ -4,7 +4,7 @@
  * and a visible underline. Follow-along scrolls the transcript's own box (never
  * the page, so a focused control stays in view), instantly under
  * `prefers-reduced-motion`, and not at all while focus is in the transcript or
- * when the listener turned it off.
+ * when the listener turned it off; turned back on, it goes to the spoken sentence.
  */
 import { Component } from './component.js';
 import { Attr, listen, Notice, type PlayerState, Request, send, type Timeline } from './names.js';
@@ -13,6 +13,7 @@ export class Transcript extends Component {
   readonly #box: HTMLElement;
   readonly #reduceMotion = matchMedia('(prefers-reduced-motion: reduce)');
   #current: Element | undefined;
+  #following = false;
 
   constructor(root: HTMLElement) {
     super(root);
@@ -45,11 +46,15 @@ export class Transcript extends Component {
 
   #follow({ sentenceId, playing, settings }: PlayerState): void {
     const current = sentenceId === undefined ? undefined : (this.#box.querySelector(`[${Attr.sentence}="${CSS.escape(sentenceId)}"]`) ?? undefined);
-    if (current === this.#current) return;
-    this.#current?.removeAttribute('aria-current');
-    current?.setAttribute('aria-current', 'true');
-    this.#current = current;
-    if (current === undefined || !settings.follow || !playing || this.root.contains(document.activeElement)) return;
+    const moved = current !== this.#current;
+    const switchedOn = settings.follow && !this.#following;
+    this.#following = settings.follow;
+    if (moved) {
+      this.#current?.removeAttribute('aria-current');
+      current?.setAttribute('aria-current', 'true');
+      this.#current = current;
+    }
+    if (!(moved || switchedOn) || current === undefined || !settings.follow || !playing || this.root.contains(document.activeElement)) return;
     const box = this.#box;
     // The box is the sentence's offset parent (it is positioned), so offsetTop is within the box.
     const top = (current as HTMLElement).offsetTop;

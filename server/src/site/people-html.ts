@@ -6,7 +6,7 @@
 import type { Catalog } from '../catalog.js';
 import type { LexiconEntry, Person } from '../content/schema.js';
 import { html, type Html } from './html.js';
-import { differNote, personAnchor } from './transcript-html.js';
+import { differNote, personAnchor, whoIsLink } from './transcript-html.js';
 
 export const pronounceAudioPath = (id: string): string => `/api/pronounce/${encodeURIComponent(id)}.wav`;
 
@@ -17,12 +17,16 @@ function sayIt(entry: LexiconEntry, name: string): Html {
   return html`<span class="respelling">${entry.respelling}</span> (IPA <span lang="${ipaLang(entry)}">/${entry.ipa}/</span>). <a href="${pronounceAudioPath(entry.id)}" data-pronounce="${entry.id}" data-name="${name}">Hear ${name}</a>`;
 }
 
+/** A sentence ending in one full stop, whatever the content wrote. */
+const sentence = (text: string): string => `${text.trim().replace(/\.$/, '')}.`;
+
 function roles(catalog: Catalog, person: Person): string[] {
   return person.roles.map((role) => {
     if (role.kind === 'crew') return `Behind the camera: ${role.job}.`;
     const character = catalog.pack.characters.find((c) => c.id === role.character);
-    const plays = character === undefined ? 'In the cast' : `Plays ${character.name}, ${character.description.replace(/\.$/, '')}`;
-    return `${plays}${role.note === undefined ? '' : ` (${role.note})`}.`;
+    const note = role.note === undefined ? '' : ` (${role.note})`;
+    // The character's description is a sentence of its own ("A blind French girl…", "Marie-Laure's father…").
+    return character === undefined ? `In the cast${note}.` : `Plays ${character.name}${note}. ${sentence(character.description)}`;
   });
 }
 
@@ -53,14 +57,18 @@ export function castSection(catalog: Catalog): Html {
     </section>`;
 }
 
-/** "How do you say it?": each lexicon name with its respelling, IPA and the name spoken slowly. */
+/**
+ * "How do you say it?": each lexicon name with its respelling, IPA and the name
+ * spoken slowly; a name that is a person's also leads to their card.
+ */
 export function lexiconSection(catalog: Catalog): Html {
   return html`<section id="names" class="names" aria-labelledby="names-heading" data-module="names">
-      <h2 id="names-heading">How do you say it?</h2>
+      <h2 id="names-heading" tabindex="-1">How do you say it?</h2>
       <ul>${catalog.pack.lexicon.map((entry) => {
         const name = entry.written[0] ?? entry.id;
+        const person = catalog.pack.people.find((p) => p.pronunciation === entry.id);
         return html`
-        <li><span class="name" lang="${entry.lang}">${name}</span>: ${sayIt(entry, name)}</li>`;
+        <li><span class="name" lang="${entry.lang}">${name}</span>: ${sayIt(entry, name)}${person === undefined ? false : html`. Who is this? ${whoIsLink(person)}`}</li>`;
       })}
       </ul>
     </section>`;

@@ -99,12 +99,16 @@ function controls(): Html {
         </div>`;
 }
 
-/** The labelled player region of one episode. */
+/**
+ * The labelled player region of one episode. Its heading can take focus
+ * (`tabindex="-1"`): the skip link lands there, and so does focus when the
+ * next episode replaces the part that held it, never on `<body>`.
+ */
 export function playerSection(entry: CatalogEntry, showTitle: string, language: string): Html {
   const { episode, narration } = entry;
   const files = episodeFiles(episode.id);
   return html`<section id="player" class="player" aria-labelledby="player-heading" data-module="player" data-episode="${episode.id}" data-title="${episode.title}" data-show="${showTitle}" data-transcript="${files.transcriptJson}">
-      <h2 id="player-heading" data-swap="player-heading">Player: ${episode.title}</h2>
+      <h2 id="player-heading" tabindex="-1" data-swap="player-heading">Player: ${episode.title}</h2>
       <div data-module="shortcuts">
         <p class="error" data-module="player-error" hidden></p>
         <audio controls preload="metadata">
