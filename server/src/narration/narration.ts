@@ -27,8 +27,14 @@ export type SpokenPart =
 export type SentenceKind = 'episode-title' | 'chapter-title' | 'fact' | 'link';
 
 export interface NarrationSentence {
-  /** Unique in the episode; also the SSML mark name: `c{chapter}.s{n}`. */
+  /** Unique in the episode: `c{chapter}.s{n}`. */
   readonly id: string;
+  /**
+   * The SSML mark before the sentence: its position, then the fact it says when
+   * it says one (`c2.s3.novel-pulitzer`), so an engine's mark event alone tells
+   * a listener's position and the fact being spoken.
+   */
+  readonly mark: string;
   readonly kind: SentenceKind;
   /** The fact this sentence says, when it says one. */
   readonly factId?: string;
@@ -142,7 +148,8 @@ export function narrateEpisode(pack: ContentPack, episode: Episode): Narration {
     const sentences: NarrationSentence[] = [];
     const add = (kind: SentenceKind, text: string, factId?: string): void => {
       const id = `c${number}.s${sentences.length + 1}`;
-      sentences.push({ id, kind, text, parts: withNumbers(findNames(text)), ...(factId === undefined ? {} : { factId }) });
+      const mark = factId === undefined ? id : `${id}.${factId}`;
+      sentences.push({ id, mark, kind, text, parts: withNumbers(findNames(text)), ...(factId === undefined ? {} : { factId }) });
     };
     const addProse = (kind: SentenceKind, prose: string, factId?: string): void => {
       for (const s of splitSentences(cleanText(prose))) add(kind, s, factId);

@@ -138,7 +138,7 @@ function espeakText(parts: readonly SpokenPart[]): string {
 function sentenceSsml(out: SsmlBuilder, sentence: NarrationSentence, layout: Layout): void {
   if (layout.profile === 'canonical') {
     out.sentence((s) => {
-      s.mark(sentence.id);
+      s.mark(sentence.mark);
       for (const part of sentence.parts) speakCanonical(s, part, layout.language);
     });
     return;
@@ -146,7 +146,7 @@ function sentenceSsml(out: SsmlBuilder, sentence: NarrationSentence, layout: Lay
   out.sentence(
     (s) => {
       // Kept in this profile too: the embedded engine reports marks as events, and sentence timings come from them.
-      s.mark(sentence.id);
+      s.mark(sentence.mark);
       s.text(espeakText(sentence.parts));
     },
     // eSpeak NG picks its voice from xml:lang and stays in a language after any switch

@@ -78,7 +78,7 @@ export function buildTimeline(narration: Narration, events: readonly TimingEvent
   const starts: number[] = [];
   let previous = 0;
   for (const { sentence } of flat) {
-    const start = Math.max(previous, markTimes.get(sentence.id) ?? previous);
+    const start = Math.max(previous, markTimes.get(sentence.mark) ?? previous);
     starts.push(start);
     previous = start;
   }

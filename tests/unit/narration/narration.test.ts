@@ -39,6 +39,13 @@ describe('narrateEpisode', () => {
     expect(sentences.every((s) => /^c\d+\.s\d+$/.test(s.id))).toBe(true);
   });
 
+  test('each mark names the position of its sentence and, for a fact, the fact it says', () => {
+    const sentences = narrateEpisode(pack, pack.episodes[0]!).chapters.flatMap((c) => c.sentences);
+    for (const s of sentences) expect(s.mark).toBe(s.factId === undefined ? s.id : `${s.id}.${s.factId}`);
+    expect(sentences.find((s) => s.factId === 'crew-director')?.mark).toMatch(/^c2\.s\d+\.crew-director$/);
+    expect(new Set(sentences.map((s) => s.mark)).size).toBe(sentences.length);
+  });
+
   test.each([
     { name: 'a question', title: 'Who keeps the lamp?', expected: 'Chapter 1: Who keeps the lamp?' },
     { name: 'a full stop', title: 'The island.', expected: 'Chapter 1: The island.' },

@@ -128,7 +128,7 @@ describe('any text through the composer', () => {
         for (const { name, xml, narration } of documentsOf(c)) {
           expect(wellFormedProblem(xml), name).toBe('');
           const marks = [...xml.matchAll(/<mark name="([^"]+)"\/>/g)].map((m) => m[1]);
-          const ids = narration.chapters.flatMap((ch) => ch.sentences.map((s) => s.id));
+          const ids = narration.chapters.flatMap((ch) => ch.sentences.map((s) => s.mark));
           expect(ids.join(' '), name).toContain(marks.join(' '));
         }
       }),

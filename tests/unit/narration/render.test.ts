@@ -42,7 +42,7 @@ describe('the canonical profile', () => {
 
   test('a name in the document language needs no voice change', () => {
     const lexicon = [{ id: 'renn', written: ['Bo Renn'], lang: 'en-US', ipa: 'boʊ ɹɛn', respelling: 'boh ren' }];
-    expect(lastSentence(renderSsml(narrateFact('Bo Renn directs.', lexicon), 'canonical'))).toContain(`<mark name="c2.s4"/><phoneme alphabet='ipa' ph='boʊ ɹɛn'>Bo Renn</phoneme> directs.`);
+    expect(lastSentence(renderSsml(narrateFact('Bo Renn directs.', lexicon), 'canonical'))).toContain(`<mark name="c2.s4.crew-director"/><phoneme alphabet='ipa' ph='boʊ ɹɛn'>Bo Renn</phoneme> directs.`);
   });
 
   test.each([
@@ -106,7 +106,7 @@ describe('the canonical profile', () => {
 describe('the eSpeak profile', () => {
   test('speaks lexicon names as their respellings, written out, with no element eSpeak ignores or mishears', () => {
     const espeak = renderSsml(narration, 'espeak');
-    expect(espeak).toContain('<mark name="c1.s5"/>ee zold kehr brah keeps the light on an island off the coast.</s>');
+    expect(espeak).toContain('<mark name="c1.s5.story-island"/>ee zold kehr brah keeps the light on an island off the coast.</s>');
     expect(espeak).not.toContain('Ysolde Kerbrat');
     // Native eSpeak NG pauses after every sub (see espeakText in render.ts), so names are not subs either.
     expect(espeak).not.toMatch(/<(phoneme|voice|say-as|prosody|lang|sub)\b/);
@@ -174,8 +174,8 @@ describe('the eSpeak profile', () => {
 });
 
 describe('both SSML profiles', () => {
-  test.each([{ profile: 'canonical' as const }, { profile: 'espeak' as const }])('$profile: a mark named by the sentence id before every sentence', ({ profile }) => {
-    const ids = narration.chapters.flatMap((c) => c.sentences.map((s) => s.id));
+  test.each([{ profile: 'canonical' as const }, { profile: 'espeak' as const }])('$profile: a mark named by the sentence id and fact before every sentence', ({ profile }) => {
+    const ids = narration.chapters.flatMap((c) => c.sentences.map((s) => s.mark));
     const marks = [...renderSsml(narration, profile).matchAll(/<s[^>]*><mark name="([^"]+)"\/>/g)].map((m) => m[1]);
     expect(marks).toEqual(ids);
   });
@@ -192,7 +192,7 @@ describe('both SSML profiles', () => {
   test.each([{ profile: 'canonical' as const }, { profile: 'espeak' as const }])('$profile: a chapter document holds one paragraph, with the marks of the whole episode and no wait at the start', ({ profile }) => {
     const chapter = renderChapterSsml(narration, 'people', profile);
     expect(chapter.match(/<p>/g)).toHaveLength(1);
-    expect([...chapter.matchAll(/<mark name="([^"]+)"\/>/g)].map((m) => m[1])).toEqual(narration.chapters[1]!.sentences.map((s) => s.id));
+    expect([...chapter.matchAll(/<mark name="([^"]+)"\/>/g)].map((m) => m[1])).toEqual(narration.chapters[1]!.sentences.map((s) => s.mark));
     expect(chapter).not.toContain(`${CHAPTER_BREAK_MS}ms`);
     // Every sentence of the chapter document appears in the episode document, word for word.
     const sentences = chapter.split('\n').filter((line) => line.startsWith('<s'));

@@ -422,7 +422,7 @@ describe('what the engine hears', () => {
       expect(sentences).toHaveLength(story.chapters[i]!.sentences.length);
       for (const start of sentences) expect(start).toMatch(/xml:lang="en-US"/);
       // A mark opens every sentence, named by its id: the timings come from them.
-      expect([...ssml.matchAll(/<mark name="([^"]+)"\/>/g)].map((m) => m[1])).toEqual(story.chapters[i]!.sentences.map((s) => s.id));
+      expect([...ssml.matchAll(/<mark name="([^"]+)"\/>/g)].map((m) => m[1])).toEqual(story.chapters[i]!.sentences.map((s) => s.mark));
     }
     // What eSpeak says: sub aliases for their element, other markup dropped.
     const said = heard.join('\n').replace(/<sub alias='([^']*)'>[^<]*<\/sub>/g, '$1').replace(/<[^>]*>/g, '');
