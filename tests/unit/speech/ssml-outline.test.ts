@@ -51,8 +51,8 @@ describe('outlineSsml on the eSpeak profile of a narration', () => {
     const pack = await loadContentPack(path.join(FIXTURES, 'packs', 'lighthouse'));
     const narration = narrateEpisode(pack, pack.episodes[0]!);
     const outline = outlineSsml(renderSsml(narration, 'espeak'));
-    const ids = narration.chapters.flatMap((chapter) => chapter.sentences.map((sentence) => sentence.id));
-    expect(utterances(outline.items).map((u) => u.marks.map((mark) => mark.name))).toEqual(ids.map((id) => [id]));
+    const marks = narration.chapters.flatMap((chapter) => chapter.sentences.map((sentence) => sentence.mark));
+    expect(utterances(outline.items).map((u) => u.marks.map((mark) => mark.name))).toEqual(marks.map((mark) => [mark]));
     expect(utterances(outline.items).map((u) => u.text)).toEqual(narration.chapters.flatMap((chapter) => chapter.sentences.map(() => expect.any(String))));
   });
 });
