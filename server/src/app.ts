@@ -11,6 +11,7 @@ import type { Catalog } from './catalog.js';
 import { DEFAULT_AUDIO_MEMORY_MB } from './config.js';
 import { createByteCache, type ByteCache } from './http/memory-cache.js';
 import { AccessLog } from './plugins/access-log.js';
+import { clientErrorHandler, frameworkErrors } from './plugins/client-errors.js';
 import errors from './plugins/errors.js';
 import security from './plugins/security.js';
 import episodes from './routes/episodes.js';
@@ -91,6 +92,9 @@ export async function buildApp(
     bodyLimit: BODY_LIMIT_BYTES,
     // One log line per request, and a client hanging up is not an error (plugins/access-log.ts).
     logController: new AccessLog(),
+    // Requests the HTTP parser or the router refuse are problems too (plugins/client-errors.ts).
+    clientErrorHandler,
+    frameworkErrors,
     ...fastifyOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(companion, options);

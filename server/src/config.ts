@@ -27,6 +27,8 @@ export interface Settings {
   readonly audioMemoryMb: number;
   /** How long responses and renders under way may take to finish at shutdown, in seconds. */
   readonly shutdownGraceSeconds: number;
+  /** Longest one chapter's render may take before it is stopped (and a hung engine worker replaced), in seconds. */
+  readonly renderTimeoutSeconds: number;
 }
 
 export const HELP = `Usage: npm start -- [options]
@@ -47,6 +49,9 @@ Options (environment variable in brackets):
                      every request from disk [AUDIO_MEMORY_MB] (default 48)
   --grace SECONDS    at SIGTERM or SIGINT, how long answers and renders under way may
                      take to finish before the server exits anyway [SHUTDOWN_GRACE] (default 10)
+  --render-timeout SECONDS
+                     longest one chapter's render may take; past it the render answers
+                     503 and a hung engine is stopped and replaced [RENDER_TIMEOUT] (default 120)
   --log-level LEVEL  fatal, error, warn, info, debug or trace [LOG_LEVEL] (default info;
                      debug adds a line for every answer, info only for problems); logs
                      are JSON lines, or readable text when output is a terminal
@@ -84,6 +89,7 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
         warm: { type: 'string' },
         'audio-memory': { type: 'string' },
         grace: { type: 'string' },
+        'render-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -133,8 +139,15 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
     throw new SettingsError(`--grace (or SHUTDOWN_GRACE) must be a number of seconds from 0 to 3600, not "${graceText}"`);
   }
 
+  const timeoutText = values['render-timeout'] ?? env.RENDER_TIMEOUT ?? '120';
+  const renderTimeoutSeconds = Number(timeoutText);
+  if (!/^\d+(\.\d+)?$/.test(timeoutText) || renderTimeoutSeconds < 0.1 || renderTimeoutSeconds > 3600) {
+    throw new SettingsError(`--render-timeout (or RENDER_TIMEOUT) must be a number of seconds from 0.1 to 3600, not "${timeoutText}"`);
+  }
+
   return {
     engine: engine as EngineChoice,
+    renderTimeoutSeconds,
     audioMemoryMb,
     shutdownGraceSeconds,
     baseUrl: baseUrl?.replace(/\/+$/, ''),

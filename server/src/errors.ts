@@ -37,3 +37,10 @@ export const RenderBusyError = createError(
   503,
 );
 export const RenderFailed = createError('ATL_RENDER_FAILED', 'The audio could not be rendered. Please try again shortly.', 503);
+/** Raised by Node's HTTP parser, before any route (answered by plugins/client-errors.ts). */
+export const MalformedRequest = createError('ATL_MALFORMED_REQUEST', 'The request is not well-formed HTTP/1.1.', 400);
+export const HeadersTooLarge = createError('ATL_HEADERS_TOO_LARGE', 'The request headers are larger than the server accepts (16 KiB).', 431);
+export const RequestTimedOut = createError('ATL_REQUEST_TIMEOUT', 'The request did not arrive in time.', 408);
+/** Refused by the router before any route (answered by plugins/client-errors.ts). */
+export const BadUrl = createError('ATL_BAD_URL', 'The address is not valid: each "%" in it must start an escape of two hexadecimal digits.', 400);
+export const PathTooLong = createError('ATL_PATH_TOO_LONG', 'A part of the address is longer than any id served here (100 characters).', 414);

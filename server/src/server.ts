@@ -3,6 +3,9 @@
  * the speech engine (and says why), listens, warms the render cache in the
  * background, and shuts down cleanly on SIGTERM or SIGINT.
  */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
@@ -12,6 +15,7 @@ import { createByteCache } from './http/memory-cache.js';
 import { HELP, readSettings, SettingsError, type Settings } from './config.js';
 import { ContentError, loadContentPack } from './content/load.js';
 import { onTextCleaned } from './narration/clean-text.js';
+import { removeOrphanedTemporaries } from './renditions/cache-store.js';
 import { createRenditions } from './renditions/renditions.js';
 import { warmUp, type WarmUp } from './renditions/warm-up.js';
 import { selectSpeechEngine } from './speech/select.js';
@@ -37,6 +41,36 @@ function loggerOptions(level: string) {
   return { level, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } };
 }
 
+/**
+ * Where the generated pages go: `<cache>/site`, or, when the cache folder cannot be
+ * written (read-only, full, under a file), a folder in the system's temporary folder,
+ * so that a broken cache costs the cache, not the player. Each folder is tried by
+ * writing a file in it.
+ * @throws Error naming both folders when neither can be written.
+ */
+async function siteFolder(cacheDir: string): Promise<{ folder: string; unwritable?: { folder: string; error: unknown } }> {
+  const preferred = path.join(cacheDir, 'site');
+  const fallback = path.join(tmpdir(), `atl-site-${createHash('sha256').update(preferred).digest('hex').slice(0, 12)}`);
+  const tryWriting = async (folder: string): Promise<void> => {
+    const probe = path.join(folder, `.write-test-${randomUUID()}`);
+    await mkdir(folder, { recursive: true });
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  };
+  try {
+    await tryWriting(preferred);
+    return { folder: preferred };
+  } catch (error) {
+    try {
+      await tryWriting(fallback);
+    } catch (fallbackError) {
+      const reason = (caught: unknown) => (caught instanceof Error ? caught.message : String(caught));
+      throw new Error(`the cache folder ${cacheDir} cannot be written (${reason(error)}), nor ${fallback} (${reason(fallbackError)}); set --cache to a folder that can be`);
+    }
+    return { folder: fallback, unwritable: { folder: preferred, error } };
+  }
+}
+
 async function main(): Promise<void> {
   const settings = settingsOrExit();
 
@@ -55,10 +89,13 @@ async function main(): Promise<void> {
   // The renditions log through the app, which is built after them.
   let app: FastifyInstance | undefined = undefined;
   const byteCache = createByteCache({ maxBytes: settings.audioMemoryMb * 1024 * 1024 });
+  // A kill -9 mid-render leaves a temporary file behind: never served, but it takes disk space.
+  const orphans = await removeOrphanedTemporaries(settings.cacheDir);
   const renditions = createRenditions({
     engine,
     encoders,
     cacheDir: settings.cacheDir,
+    renderTimeoutMs: Math.round(settings.renderTimeoutSeconds * 1000),
     onDiscard: (file, why) => {
       byteCache.forget(file);
       app?.log.warn({ file, reason: why }, 'discarded a corrupt cache entry; it will be rendered again');
@@ -74,12 +111,13 @@ async function main(): Promise<void> {
   onTextCleaned((removed) => cleanedAtStart.push(removed));
   const catalog = createCatalog(pack);
   let warming: WarmUp | undefined;
+  const site = await siteFolder(settings.cacheDir);
   app = await buildApp(
     {
       catalog,
       renditions,
       engine,
-      siteDir: path.join(settings.cacheDir, 'site'),
+      siteDir: site.folder,
       baseUrl: settings.baseUrl,
       byteCache,
       warmUp: () => warming?.progress(),
@@ -92,11 +130,15 @@ async function main(): Promise<void> {
     },
   );
   const log = app.log;
+  if (site.unwritable !== undefined) {
+    log.warn({ folder: site.unwritable.folder, err: site.unwritable.error, nowWritingTo: site.folder }, `the cache folder cannot be written; the player's pages are written to ${site.folder} instead`);
+  }
   onTextCleaned((removed) => log.warn({ removed }, 'removed characters a speech engine cannot say'));
   for (const removed of cleanedAtStart) log.warn({ removed }, 'removed characters a speech engine cannot say');
   // A fallback (the engine asked for is missing) is a warning: the setting was not followed.
   log[fallback ? 'warn' : 'info']({ engine: engine.name, version: engine.version }, `speech engine: ${engine.name} (${reason})`);
   log.info({ formats: renditions.formats }, `audio formats: ${renditions.formats.join(', ')}`);
+  if (orphans.length > 0) log.info({ files: orphans }, `removed ${orphans.length} temporary file(s) a stopped server left in the render cache`);
 
   let closing = false;
   const shutdown = (signal: string): void => {

@@ -81,7 +81,7 @@ describe('settings', () => {
   test('--help lists every setting and exits 0', () => {
     const result = spawnSync(process.execPath, [SERVER, '--help'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
-    for (const flag of ['--host', '--port', '--content', '--cache', '--engine', '--base-url', '--warm', '--audio-memory', '--grace', '--log-level', '--help']) {
+    for (const flag of ['--host', '--port', '--content', '--cache', '--engine', '--base-url', '--warm', '--audio-memory', '--grace', '--render-timeout', '--log-level', '--help']) {
       expect(result.stdout, flag).toContain(flag);
     }
   });

@@ -8,10 +8,11 @@
  * system's temporary folder). When a folder cannot be written (read-only,
  * disk full, not a folder, no permission) the store says so once and writes
  * to the next from then on; reads look in every folder. When none can be
- * written, writes fail with CacheUnwritable and nothing half-written stays.
+ * written, writes fail with CacheUnwritable and nothing half-written stays;
+ * a while later the folders are tried again, since a full disk may have been freed.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile as fsWriteFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile as fsWriteFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CacheUnwritable } from './render-errors.js';
 
@@ -32,6 +33,8 @@ export interface CacheStoreOptions {
   readonly onStoreFailure?: (folder: string, error: unknown, nowWritingTo: string | undefined) => void;
   /** Replaces `fs.promises.writeFile`: for tests of a full disk. */
   readonly writeFile?: (file: string, data: Buffer | string) => Promise<void>;
+  /** When no folder could be written, how long until they are all tried again, in ms. Default 30 000. */
+  readonly retryUnwritableMs?: number;
 }
 
 interface Integrity {
@@ -51,6 +54,11 @@ export class CacheStore {
   readonly #writeFile: (file: string, data: Buffer | string) => Promise<void>;
   /** Index in #folders of the folder writes go to; past the end when none can be written. */
   #writable = 0;
+  readonly #retryUnwritableMs: number;
+  /** When the last folder failed (performance.now()), while none can be written. */
+  #noneWritableSince: number | undefined;
+  /** Why the last folder failed: the reason every write gives while none can be written. */
+  #lastFailure: unknown;
   // Files verified by hash in this process, with the size and time they had then:
   // an unchanged file is not hashed again on every request.
   readonly #verified = new Map<string, { size: number; mtimeMs: number; integrity: Integrity }>();
@@ -61,6 +69,7 @@ export class CacheStore {
     this.#onDiscard = options.onDiscard;
     this.#onStoreFailure = options.onStoreFailure;
     this.#writeFile = options.writeFile ?? ((file, data) => fsWriteFile(file, data));
+    this.#retryUnwritableMs = options.retryUnwritableMs ?? 30_000;
   }
 
   /** The folder new entries are written to, or undefined when none can be. */
@@ -128,7 +137,12 @@ export class CacheStore {
    */
   async write(name: string, data: Buffer): Promise<StoredFile> {
     const integrity: Integrity = { bytes: data.length, sha256: sha256(data) };
-    let lastError: unknown;
+    let lastError: unknown = this.#lastFailure;
+    if (this.#noneWritableSince !== undefined && performance.now() - this.#noneWritableSince >= this.#retryUnwritableMs) {
+      // A full disk gets freed, a folder gets mounted: start again from the configured folder.
+      this.#noneWritableSince = undefined;
+      this.#writable = 0;
+    }
     while (this.#writable < this.#folders.length) {
       const index = this.#writable;
       const folder = this.#folders[index]!;
@@ -148,6 +162,10 @@ export class CacheStore {
         // Writes run side by side: only the first to fail in a folder moves on from it, and reports it.
         if (this.#writable === index) {
           this.#writable++;
+          if (this.#writable === this.#folders.length) {
+            this.#noneWritableSince = performance.now();
+            this.#lastFailure = error;
+          }
           this.#onStoreFailure?.(folder, error, this.#folders[this.#writable]);
         }
       }
@@ -156,7 +174,8 @@ export class CacheStore {
   }
 
   async #writeAtomic(file: string, data: Buffer | string): Promise<void> {
-    const temporary = `${file}.${randomUUID()}.tmp`;
+    // The writer's process id in the name tells a later start which temporaries are orphans.
+    const temporary = `${file}.${process.pid}-${randomUUID()}.tmp`;
     try {
       await this.#writeFile(temporary, data);
       await rename(temporary, file);
@@ -217,4 +236,49 @@ export class CacheStore {
     // A read-only folder keeps its broken entry; it is skipped on every read all the same.
     await Promise.all([rm(file, { force: true }), rm(`${file}.json`, { force: true })]).catch(() => undefined);
   }
+}
+
+/** `<entry>.<pid>-<uuid>.tmp`: a temporary file of `CacheStore`, and the process writing it. */
+const TEMPORARY = /\.(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
+
+/** Whether a process with this id is running (EPERM: running, owned by someone else). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files a killed process left in `folder` (a kill -9 in the
+ * middle of a write): those whose writer is no longer running. Entries are never
+ * touched (a temporary file is never read as an entry either, so this only frees
+ * the disk), nor are the temporaries of a live process, e.g. a `npm run render`
+ * sharing the cache. Returns the files removed; a folder that is missing or
+ * unreadable has none.
+ */
+export async function removeOrphanedTemporaries(folder: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(folder, { recursive: true });
+  } catch {
+    return [];
+  }
+  const orphans = names.filter((name) => {
+    const pid = TEMPORARY.exec(name)?.[1];
+    return pid !== undefined && Number(pid) !== process.pid && !isRunning(Number(pid));
+  });
+  const removed: string[] = [];
+  for (const name of orphans) {
+    const file = path.join(folder, name);
+    try {
+      await rm(file);
+      removed.push(file);
+    } catch {
+      // Gone already, or not ours to remove: it is never read as an entry either way.
+    }
+  }
+  return removed;
 }

@@ -110,6 +110,8 @@ export interface RenditionsOptions {
   readonly onStoreFailure?: (folder: string, error: unknown, nowWritingTo: string | undefined) => void;
   /** Replaces `fs.promises.writeFile` in the cache: for tests of a full disk. */
   readonly writeFile?: (file: string, data: Buffer | string) => Promise<void>;
+  /** When no cache folder could be written, how long until they are tried again, in ms. Default 30 000. */
+  readonly retryUnwritableMs?: number;
 }
 
 export interface Renditions {
@@ -224,6 +226,7 @@ export function createRenditions(options: RenditionsOptions): Renditions {
     ...(options.onDiscard === undefined ? {} : { onDiscard: options.onDiscard }),
     ...(options.onStoreFailure === undefined ? {} : { onStoreFailure: options.onStoreFailure }),
     ...(options.writeFile === undefined ? {} : { writeFile: options.writeFile }),
+    ...(options.retryUnwritableMs === undefined ? {} : { retryUnwritableMs: options.retryUnwritableMs }),
   });
   const encoders = new Map<AudioFormat, AudioEncoder>([[wavEncoder.format, wavEncoder]]);
   for (const encoder of options.encoders ?? []) encoders.set(encoder.format, encoder);

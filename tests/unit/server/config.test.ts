@@ -15,6 +15,7 @@ describe('readSettings', () => {
       warmCache: true,
       audioMemoryMb: 48,
       shutdownGraceSeconds: 10,
+      renderTimeoutSeconds: 120,
     });
   });
 
@@ -40,6 +41,7 @@ describe('readSettings', () => {
     { name: 'an unknown flag', argv: ['--colour', 'red'], message: /colour/ },
     { name: 'an unknown log level', argv: ['--log-level', 'loud'], message: /--log-level/ },
     { name: 'a grace that is not a number of seconds', argv: ['--grace', 'soon'], message: /--grace .* not "soon"/ },
+    { name: 'a render timeout of no time', argv: ['--render-timeout', '0'], message: /--render-timeout .* not "0"/ },
     { name: 'an audio memory that is not a number', argv: ['--audio-memory', 'lots'], message: /--audio-memory .* not "lots"/ },
   ])('refuses $name, naming the flag', ({ argv, message }) => {
     expect(() => readSettings(argv, {})).toThrow(SettingsError);
