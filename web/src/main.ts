@@ -3,12 +3,6 @@
  * The announcer and the player controller start first, so every control has
  * someone to talk to; one component failing does not stop the others.
  */
-// The modules the components share are named here too, with nothing taken from them: the
-// browser then fetches every module in one round instead of finding them level by level.
-import './episode-page.js';
-import './names.js';
-import './store.js';
-import './time.js';
 import { Announcer } from './announcer.js';
 import { startAll } from './component.js';
 import { Chapters, PlayButton, PlayerError, RequestButton, Resume, Seek, SettingsPanel, SleepTimer, Speed, Volume, Where } from './controls.js';

@@ -93,8 +93,14 @@ export class Player extends Component {
     addEventListener('pagehide', () => this.#remember());
     addEventListener('popstate', () => this.#followHistory());
     void this.#loadTimeline();
-    // The sources may have failed before this script ran, when nobody was listening for it.
-    if (audio.networkState === HTMLMediaElement.NETWORK_NO_SOURCE) void this.#failed();
+    // The sources may have failed before this script ran, when nobody was listening for it. The
+    // element also says NETWORK_NO_SOURCE while it is still choosing a source (until the task that
+    // runs this script ends), which a script that loads fast meets: look again once that is over.
+    if (audio.networkState === HTMLMediaElement.NETWORK_NO_SOURCE) {
+      setTimeout(() => {
+        if (audio.networkState === HTMLMediaElement.NETWORK_NO_SOURCE) void this.#failed();
+      });
+    }
     // Components start after the controller: give them the first state once all are listening.
     queueMicrotask(() => this.#publish());
   }

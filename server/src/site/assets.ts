@@ -3,10 +3,12 @@
  * fingerprinted folder, `/assets/<hash>/`, with gzip and brotli copies of the
  * text files beside them.
  *
- * - One hash for the whole set, not one per file: the scripts are ES modules that
- *   import each other as './player.js', so keeping the names and changing the
- *   folder needs no rewriting of imports. Any change to any file is a new folder,
- *   so a URL's content never changes and it can be cached for a year (`immutable`).
+ * - The player's scripts are one ES module (`main.js`, bundled by esbuild at build
+ *   time, see `npm run build:web`): a first visit asks for one script and one
+ *   stylesheet, not a request per module, each of which carries its own headers.
+ * - One hash for the whole set, not one per file: any change to any file is a new
+ *   folder, so a URL's content never changes and it can be cached for a year
+ *   (`immutable`), and the names stay the same from one version to the next.
  * - Precompressed once here, at the highest levels (a static host or CDN can serve
  *   the same `.br` and `.gz` files), never per request.
  */
