@@ -4,7 +4,11 @@
  *
  * - (a) Range GET of 64 KiB and (b) full GET of an episode's audio, against nginx
  *   serving the same file (target: at least 0.5x nginx's requests per second each);
- * - (c) GET /api/episodes/<id>.json against a Fastify hello-world (target: 0.8x);
+ * - (c) GET /api/episodes/<id>.json against a Fastify hello-world (target: 0.8x), both
+ *   asked with the Accept-Encoding a browser sends (`gzip, deflate, br`), so the companion
+ *   answers its precompressed brotli copy (about 3 kB of the 18 kB JSON) and the hello-world
+ *   its 17 bytes, as it would; and (c') both asked without Accept-Encoding, so the companion
+ *   sends the 18 kB as they are. Same requests to both servers in each pair; both printed;
  * - the server's resident memory at the end (target: under 150 MB).
  *
  * Two servers answer the audio: nginx, and the companion as built (`dist/`: run
@@ -35,6 +39,8 @@ const PROJECT_ROOT = path.resolve(path.dirname(THIS_FILE), '..');
 const HOST = '127.0.0.1';
 const RANGE = 'bytes=0-65535';
 const TARGETS = { range: 0.5, full: 0.5, json: 0.8, rssMb: 150 } as const;
+/** What Chromium sends with a fetch() of JSON. */
+const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br';
 
 // ---------------------------------------------------------------------------
 // autocannon ships no types: these cover the options and results used here.
@@ -306,14 +312,14 @@ function row(f: Figures): string {
 }
 
 function ratioLine(name: string, ours: Figures | undefined, reference: Figures | undefined, target: number): string {
-  if (ours === undefined || reference === undefined) return `${pad(name, 44)} n/a (no reference)`;
+  if (ours === undefined || reference === undefined) return `${pad(name, 50)} n/a (no reference)`;
   const ratio = ours.requestsPerSecond / reference.requestsPerSecond;
   const cpu =
     ours.requestsPerCpuSecond !== undefined && reference.requestsPerCpuSecond !== undefined
       ? `, per CPU-second ${(ours.requestsPerCpuSecond / reference.requestsPerCpuSecond).toFixed(2)}x`
       : '';
   const failed = ours.failures > 0 ? ` (${ours.failures} failed requests!)` : '';
-  return `${pad(name, 44)} ${ratio.toFixed(2)}x  target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'}${cpu}${failed}`;
+  return `${pad(name, 50)} ${ratio.toFixed(2)}x  target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'}${cpu}${failed}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -457,18 +463,25 @@ async function main(): Promise<void> {
       nginx: nginxServer === undefined ? undefined : await measure('(b) full audio     nginx', nginxServer.url, nginxPids, load),
       companion: await measure('(b) full audio     companion', `${origin}${audioPath}`, pidsOf(companion), load),
     };
+    // The same request headers to both servers in each pair: a browser's, then none at all.
+    const asBrowsers = { ...load, headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING } };
     const json = {
-      hello: await measure('(c) JSON           Fastify hello-world', helloUrl, pidsOf(hello), load),
-      companion: await measure('(c) JSON           companion', `${origin}${jsonPath}`, pidsOf(companion), load),
+      hello: await measure('(c) JSON, br asked  Fastify hello-world', helloUrl, pidsOf(hello), asBrowsers),
+      companion: await measure('(c) JSON, br asked  companion', `${origin}${jsonPath}`, pidsOf(companion), asBrowsers),
+    };
+    const plainJson = {
+      hello: await measure("(c') JSON, no coding Fastify hello-world", helloUrl, pidsOf(hello), load),
+      companion: await measure("(c') JSON, no coding companion", `${origin}${jsonPath}`, pidsOf(companion), load),
     };
     const companionRss = await rssMb(companion.process.pid);
 
     console.log('\nratios of requests per second (and of requests per server CPU-second):');
     console.log(ratioLine('(a) Range GET, companion / nginx', range.companion, range.nginx, TARGETS.range));
     console.log(ratioLine('(b) full GET, companion / nginx', full.companion, full.nginx, TARGETS.full));
-    console.log(ratioLine('(c) episode JSON / hello-world', json.companion, json.hello, TARGETS.json));
+    console.log(ratioLine('(c) episode JSON / hello-world (as browsers ask)', json.companion, json.hello, TARGETS.json));
+    console.log(ratioLine("(c') episode JSON / hello-world (no coding)", plainJson.companion, plainJson.hello, TARGETS.json));
     const rssLine = (name: string, mb: number | undefined) =>
-      `${pad(name, 44)} ${mb === undefined ? 'n/a' : `${mb.toFixed(0)} MB`}  target < ${TARGETS.rssMb} MB: ${mb === undefined ? 'n/a' : mb < TARGETS.rssMb ? 'met' : 'NOT met'}`;
+      `${pad(name, 50)} ${mb === undefined ? 'n/a' : `${mb.toFixed(0)} MB`}  target < ${TARGETS.rssMb} MB: ${mb === undefined ? 'n/a' : mb < TARGETS.rssMb ? 'met' : 'NOT met'}`;
     console.log(rssLine('RSS at the end, companion', companionRss));
     if (!warmUpSeen) console.log('\n(this build reports no warm-up; the audio was rendered on the first request)');
   } finally {

@@ -5,7 +5,10 @@
  * - end to end: SSML to a stored MP3 plus every track (captions, chapters
  *   WebVTT and JSON, transcript), through the renditions, cache empty;
  * - time to the first audio byte of a cold episode (cache empty, engine
- *   warm), and of one whose first chapter the warm-up rendered;
+ *   warm), and of one whose first chapter the warm-up rendered: from the
+ *   renditions in this process, and through HTTP from the built server
+ *   (`dist/`, as `npm start` runs it, warm-up off) as a browser asks for it
+ *   (`GET …/audio.mp3`, `Range: bytes=0-`), measured to the first body byte;
  * - the encoders on the rendered audio (speed, and size a minute).
  *
  * Prints figures against the targets (embedded >= 100x real time, native
@@ -14,7 +17,11 @@
  *
  *   npx tsx bench/render.ts [--content DIR] [--rounds N] [--engines embedded,espeak-ng,say]
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -109,6 +116,87 @@ async function firstByte(renditions: Renditions, entry: CatalogEntry): Promise<n
   return first ?? Number.NaN;
 }
 
+/** A free TCP port on loopback. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One GET read to its end: ms to the response's head and to its first body byte, and how it was sent. */
+function timedGet(url: string, headers: Record<string, string>): Promise<{ head: number; firstByte: number; status: number; live: boolean; complete: boolean }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const request = get(url, { headers, agent: false }, (response) => {
+      const head = performance.now() - started;
+      let firstByte = Number.NaN;
+      response.on('data', () => {
+        if (Number.isNaN(firstByte)) firstByte = performance.now() - started;
+      });
+      response.on('error', () => undefined);
+      response.on('close', () =>
+        resolve({ head, firstByte, status: response.statusCode ?? 0, live: response.headers['cache-control'] === 'no-store', complete: response.complete }),
+      );
+    });
+    request.on('error', reject);
+  });
+}
+
+/**
+ * First MP3 byte of each episode through HTTP, cache empty: the built server in a child
+ * process over `engineName`, its engine warmed by one other render first (as the warm-up
+ * or an earlier listener would have), each episode asked for as a browser's <audio> asks.
+ */
+async function firstBytesOverHttp(engineName: string): Promise<{ firstBytes: number[]; heads: number[]; live: number; failed: number }> {
+  const cacheDir = await mkdtemp(path.join(tmpdir(), 'atl-bench-render-http-'));
+  folders.push(cacheDir);
+  const port = await freePort();
+  const server = spawn(process.execPath, ['dist/server/server.js', '--host', '127.0.0.1', '--port', String(port), '--content', contentDir, '--cache', cacheDir, '--engine', engineName, '--warm', 'off', '--log-level', 'warn'], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  server.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const origin = `http://127.0.0.1:${port}`;
+  try {
+    for (let waited = 0; ; waited += 250) {
+      if (server.exitCode !== null) throw new Error(`the server exited before it was ready:\n${stderr}`);
+      if (await fetch(`${origin}/readyz`).then((r) => r.ok, () => false)) break;
+      if (waited > 120_000) throw new Error(`the server was not ready within 2 minutes:\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    // The engine's start-up is paid once per server (and hidden by the warm-up): not counted here.
+    await timedGet(`${origin}/api/episodes/${episodes[0]!.episode.id}/audio.mp3?rate=2`, {});
+    const firstBytes: number[] = [];
+    const heads: number[] = [];
+    let live = 0;
+    let failed = 0;
+    for (const entry of episodes) {
+      const answer = await timedGet(`${origin}/api/episodes/${entry.episode.id}/audio.mp3`, { range: 'bytes=0-' });
+      // 200 as it is made, or (a stored file, or an older build) 206 for bytes=0-: anything else, or a broken-off answer, failed.
+      if ((answer.status !== 200 && answer.status !== 206) || !answer.complete) failed++;
+      if (answer.live) live++;
+      firstBytes.push(answer.firstByte);
+      heads.push(answer.head);
+    }
+    return { firstBytes, heads, live, failed };
+  } finally {
+    server.kill('SIGTERM');
+    if (server.exitCode === null) await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
+
+if (!existsSync(path.join(PROJECT_ROOT, 'dist', 'server', 'server.js'))) {
+  console.log('dist/ is missing: npm run build');
+  if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed');
+}
+
 console.log(
   `${episodes.length} episodes from ${contentDir}; ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ` +
     `load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}; Node ${process.version}; best of ${rounds}; MP3 by ${serverMp3.id}\n`,
@@ -159,6 +247,16 @@ try {
           verdict(Math.max(...cold) < FIRST_BYTE_TARGET_MS, `< ${FIRST_BYTE_TARGET_MS} ms`),
       );
       console.log(`  ${pad('first MP3 byte, first chapter warmed', 50)} median ${median(warmed).toFixed(0).padStart(5)} ms, slowest ${Math.max(...warmed).toFixed(0).padStart(5)} ms`);
+      if (engine.name === 'embedded' || engine.name === 'espeak-ng') {
+        const http = await firstBytesOverHttp(engine.name);
+        console.log(
+          `  ${pad('first MP3 byte through HTTP, cold (bytes=0-)', 50)} median ${median(http.firstBytes).toFixed(0).padStart(5)} ms, slowest ${Math.max(...http.firstBytes).toFixed(0).padStart(5)} ms` +
+            verdict(Math.max(...http.firstBytes) < FIRST_BYTE_TARGET_MS, `< ${FIRST_BYTE_TARGET_MS} ms`),
+        );
+        console.log(
+          `  ${pad('  (answered as it was made / failed)', 50)} ${http.live} of ${episodes.length} / ${http.failed}; response head median ${median(http.heads).toFixed(0)} ms`,
+        );
+      }
       const fullRender = (whole.wall * 1000) / episodes.length;
       console.log(`  ${pad('  (for comparison: a whole episode, on average)', 50)} ${fullRender.toFixed(0).padStart(12)} ms`);
       if (renders.length === 0) renders = [...made];

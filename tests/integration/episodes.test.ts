@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeWav } from '../../server/src/audio/wav.js';
 import { FIXTURE_PACK } from '../helpers/paths.js';
@@ -130,5 +131,48 @@ describe('the episode API', () => {
     const response = await get('/episodes/the-light/');
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('aria-current="page"');
+  });
+});
+
+describe('episode JSON, prepared once and sent as it is asked for', () => {
+  // Rendered first: before its render an episode's JSON lacks timings and is not kept.
+  beforeAll(async () => {
+    expect((await get('/api/episodes/the-light/transcript.json')).statusCode).toBe(200);
+  });
+
+  test.each([
+    { name: 'brotli', accept: 'gzip, deflate, br', coding: 'br', decode: brotliDecompressSync },
+    { name: 'gzip', accept: 'gzip', coding: 'gzip', decode: gunzipSync },
+    { name: 'no coding', accept: undefined, coding: undefined, decode: (bytes: Buffer) => bytes },
+  ])('$name: the same JSON, with its length, ETag, Vary and the security headers', async ({ accept, coding, decode }) => {
+    for (const url of ['/api/episodes/the-light.json', '/api/episodes']) {
+      const plain = await get(url);
+      const response = await get(url, accept === undefined ? {} : { 'accept-encoding': accept });
+      expect(response.statusCode, url).toBe(200);
+      expect(response.headers, url).toMatchObject({
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': String(response.rawPayload.length),
+        etag: plain.headers.etag,
+        'cache-control': 'no-cache',
+        vary: 'accept-encoding',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': expect.stringContaining("default-src 'self'"),
+      });
+      expect(response.headers['content-encoding'], url).toBe(coding);
+      expect(decode(response.rawPayload).equals(plain.rawPayload), url).toBe(true);
+      expect(JSON.parse(plain.body), url).toBeTypeOf('object');
+    }
+  });
+
+  test('If-None-Match with its ETag: 304 with no body; another ETag: the JSON', async () => {
+    const first = await get('/api/episodes/the-light.json');
+    expect(first.headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    const again = await get('/api/episodes/the-light.json', { 'if-none-match': String(first.headers.etag), 'accept-encoding': 'br' });
+    expect(again.statusCode).toBe(304);
+    expect(again.rawPayload.length).toBe(0);
+    expect(again.headers.etag).toBe(first.headers.etag);
+    const other = await get('/api/episodes/the-light.json', { 'if-none-match': '"0000"' });
+    expect(other.statusCode).toBe(200);
+    expect(other.body).toBe(first.body);
   });
 });

@@ -88,11 +88,15 @@ export function createByteCache(options: ByteCacheOptions = {}): ByteCache {
   const keyByFile = new Map<string, string>();
   const reading = new Map<string, Promise<HeldFile>>();
   let heldBytes = 0;
+  // The key last in `entries` (the most recently used): a player asks for the same file again and
+  // again, and moving its entry to the end when it is there already is two hash operations for nothing.
+  let lastUsed: string | undefined;
 
   const remove = (key: string): void => {
     const entry = entries.get(key);
     if (entry === undefined) return;
     entries.delete(key);
+    if (lastUsed === key) lastUsed = undefined;
     heldBytes -= entry.held.content.length;
     if (keyByFile.get(entry.file) === key) keyByFile.delete(entry.file);
   };
@@ -102,6 +106,7 @@ export function createByteCache(options: ByteCacheOptions = {}): ByteCache {
     const previous = keyByFile.get(file);
     if (previous !== undefined) remove(previous);
     entries.set(key, { file, held });
+    lastUsed = key;
     keyByFile.set(file, key);
     heldBytes += held.content.length;
     for (const oldest of entries.keys()) {
@@ -127,11 +132,17 @@ export function createByteCache(options: ByteCacheOptions = {}): ByteCache {
   };
 
   const peek = (file: string, sha256: string): HeldFile | undefined => {
-    const key = keyOf(file, sha256);
+    // Found by the file first: callers pass the same path string every time, whose hash V8 keeps,
+    // where a key built anew per request would be hashed anew (peek runs on every Range request).
+    const key = keyByFile.get(file);
+    if (key === undefined || key.length !== sha256.length + 1 + file.length || !key.startsWith(sha256.toLowerCase())) return undefined;
     const entry = entries.get(key);
     if (entry === undefined) return undefined;
-    entries.delete(key);
-    entries.set(key, entry);
+    if (key !== lastUsed) {
+      entries.delete(key);
+      entries.set(key, entry);
+      lastUsed = key;
+    }
     return entry.held;
   };
 

@@ -57,6 +57,23 @@ function validationDetail(error: FastifyError): string {
   return `${context}${first.instancePath} ${first.message ?? 'is invalid'}`;
 }
 
+/** What a 503 suggests waiting when nothing better is known, in seconds: renders clear within seconds. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Seconds a 503 asks the client to wait: the estimate the error or its cause carries
+ * (`RenderBusy.retryAfterSeconds`: the queue ahead at the pace renders have gone), else
+ * `DEFAULT_RETRY_AFTER_SECONDS`. Read by shape, so the HTTP layer needs no domain class.
+ */
+export function retryAfterSeconds(error: unknown): number {
+  for (let link = error, depth = 0; typeof link === 'object' && link !== null && depth < 4; link = (link as { cause?: unknown }).cause, depth++) {
+    const estimate = (link as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    // Retry-After is a whole number of seconds (RFC 9110 section 10.2.3).
+    if (typeof estimate === 'number' && Number.isFinite(estimate) && estimate >= 0) return Math.max(1, Math.ceil(estimate));
+  }
+  return DEFAULT_RETRY_AFTER_SECONDS;
+}
+
 export default fp(
   async (app) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -68,7 +85,7 @@ export default fp(
       if (status === 503) {
         request.log.warn({ err: error }, 'answered 503');
         // Renders clear within seconds: tell clients when it is worth asking again.
-        reply.header('retry-after', '5');
+        reply.header('retry-after', String(retryAfterSeconds(error)));
       }
       if (error.validation) return sendProblem(reply, 400, 'ATL_INVALID_PARAMETER', validationDetail(error));
       return sendProblem(reply, status, stableCode(error, status), error.message);

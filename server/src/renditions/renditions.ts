@@ -596,6 +596,9 @@ export function createRenditions(options: RenditionsOptions): Renditions {
         throw error;
       }
       if (first.done === true) return { kind: 'ready', rendition: await result };
+      // No cache folder can take the file (reported already, when the first chapter was kept):
+      // it could never be stored and verified, so it is not sent live either; its failure answers.
+      if (store.writeFolder === undefined) return { kind: 'ready', rendition: await result };
       const firstBytes = first.value;
       async function* chunks(): AsyncGenerator<Buffer, void, undefined> {
         yield firstBytes;

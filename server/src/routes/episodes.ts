@@ -4,7 +4,9 @@
  * chapters and timed transcript.
  */
 import { stat } from 'node:fs/promises';
+import type { IncomingHttpHeaders } from 'node:http';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
@@ -13,8 +15,9 @@ import type { Catalog, CatalogEntry } from '../catalog.js';
 import { ChapterNotFound, ClientLeft, EpisodeNotFound, FormatUnavailableHere, RenderBusyError, RenderFailed, UnknownVoice } from '../errors.js';
 import { strongEtag } from '../http/byte-ranges.js';
 import type { ByteCache, HeldFile } from '../http/memory-cache.js';
+import { PreparedAnswers, prepareBody } from '../http/prepared-body.js';
 import { renderNarration } from '../narration/render.js';
-import { FormatUnavailable, RenderAborted, RenderBusy, type Rendition, type Renditions } from '../renditions/renditions.js';
+import { FormatUnavailable, RenderAborted, RenderBusy, type Rendition, type RenditionRequest, type Renditions, type RenditionStream } from '../renditions/renditions.js';
 import type { Timeline } from '../renditions/timings.js';
 import { captionsVtt, chaptersJson, chaptersVtt, transcriptHtml } from '../renditions/tracks.js';
 import {
@@ -38,6 +41,9 @@ import { AUDIO_FORMATS } from '../audio/formats.js';
 import { sendBytes, type ServedBytes } from './send-bytes.js';
 import { episodeSummary, factView } from './views.js';
 
+/** A rendition still being made, as `Renditions.stream` gives it. */
+type LiveRendition = Extract<RenditionStream, { kind: 'live' }>;
+
 export interface EpisodeRoutesOptions {
   readonly catalog: Catalog;
   readonly renditions: Renditions;
@@ -55,10 +61,50 @@ export interface EpisodeRoutesOptions {
  */
 export const AUDIO_CACHE_CONTROL = 'public, no-cache';
 
-/** Sends JSON serialized earlier by the route's own response schema, as bytes: nothing is encoded per request. */
-const sendJson = (reply: FastifyReply, json: Buffer): FastifyReply => reply.type('application/json; charset=utf-8').send(json);
-/** JSON bytes of a body, through the route's response schema (which also drops fields the schema does not name). */
-const serialized = (reply: FastifyReply, body: unknown): Buffer => Buffer.from(String(reply.serialize(body)));
+/** Headers of audio sent while it is being made (see `sendLive`). */
+export const LIVE_AUDIO_HEADERS = Object.freeze({
+  'cache-control': 'no-store',
+  'accept-ranges': 'none',
+  // Podcast apps and other sites' players fetch the audio from elsewhere.
+  'cross-origin-resource-policy': 'cross-origin',
+});
+
+/** A range that asks for the whole file from its first byte, as browsers ask for media first (`bytes=0-`). */
+const FROM_THE_START = /^\s*bytes\s*=\s*0+\s*-\s*$/i;
+/** Headers whose answer depends on the stored file's validators, which live bytes do not have yet. */
+const CONDITIONS = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'] as const;
+
+/**
+ * Whether the whole file from its first byte would answer `request` as well as the
+ * stored file would: a GET with no Range (or `bytes=0-`) and no conditions. Only
+ * those are answered with audio still being made; any other waits for the stored file.
+ */
+export function readsFromTheStart(request: { readonly method: string; readonly headers: IncomingHttpHeaders }): boolean {
+  if (request.method !== 'GET') return false;
+  const { range } = request.headers;
+  if (range !== undefined && !FROM_THE_START.test(range)) return false;
+  return CONDITIONS.every((name) => request.headers[name] === undefined);
+}
+
+/**
+ * Episode JSON changes only when the content or the engine does, that is with a new
+ * process: clients keep it but ask again (a cheap 304 on its ETag) before using it.
+ */
+export const JSON_CACHE_CONTROL = 'no-cache';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Sends JSON serialized and compressed earlier: nothing is encoded per request. The
+ * headers come as one object made once (type, length, ETag, Vary, coding); 304 when the
+ * client has it already, else the smallest copy its Accept-Encoding takes.
+ */
+const sendJson = (request: FastifyRequest, reply: FastifyReply, answers: PreparedAnswers): FastifyReply => {
+  const { status, headers, body } = answers.answer(request.headers);
+  return reply.code(status).headers(headers).send(body);
+};
+/** JSON of a body through the route's response schema (which also drops fields the schema does not name), prepared to be sent many times. */
+const prepared = async (reply: FastifyReply, body: unknown): Promise<PreparedAnswers> =>
+  new PreparedAnswers(await prepareBody(Buffer.from(String(reply.serialize(body))), JSON_TYPE), JSON_CACHE_CONTROL);
 /** Renditions remembered per process (see `known`): every rate of every episode in two formats and a few voices. */
 const MAX_KNOWN_RENDITIONS = 512;
 
@@ -98,6 +144,33 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     return entry;
   };
 
+  /** What the renditions are asked for: the narration, format, rate and voice. */
+  const wantedOf = (entry: CatalogEntry, query: { format?: AudioFormat; rate: number; voice?: string | undefined }): RenditionRequest => ({
+    narration: entry.narration,
+    format: query.format ?? 'wav',
+    rate: query.rate,
+    ...(query.voice === undefined ? {} : { voice: query.voice }),
+  });
+
+  /** Refuses an unknown voice, and counts a request that would start a render against the limit (429 past it). */
+  const admit = async (request: FastifyRequest, reply: FastifyReply, wanted: RenditionRequest, known: boolean): Promise<void> => {
+    if (wanted.voice !== undefined && !voiceIds.has(wanted.voice)) throw new UnknownVoice(wanted.voice, [...voiceIds].join(', '));
+    // Throws TooManyRenders (429, with Retry-After) past the limit.
+    if (!known && !renditions.isCached(wanted)) await renderLimit.call(app, request, reply);
+  };
+
+  /** Why a rendition could not be had, as the problem its client gets. */
+  const renderProblem = (request: FastifyRequest, error: unknown): Error => {
+    if (error instanceof RenderAborted || request.signal.aborted) {
+      // How listening often ends (a closed tab, a skip): the render stopped, nothing failed.
+      request.log.info({ method: request.method, url: request.url }, 'the client hung up before its answer was ready');
+      return new ClientLeft({ cause: error });
+    }
+    if (error instanceof RenderBusy) return new RenderBusyError({ cause: error });
+    if (error instanceof FormatUnavailable) return new FormatUnavailableHere(error.format);
+    return new RenderFailed({ cause: error });
+  };
+
   /** The rendition a request asks for; a render under way stops when every client waiting for it has left. */
   const render = async (
     request: FastifyRequest,
@@ -106,28 +179,18 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     query: { format?: AudioFormat; rate: number; voice?: string | undefined },
     { fromCache = false } = {},
   ): Promise<Rendition> => {
-    if (query.voice !== undefined && !voiceIds.has(query.voice)) throw new UnknownVoice(query.voice, [...voiceIds].join(', '));
-    const format = query.format ?? 'wav';
-    const key = knownKey(entry, format, query.rate, query.voice);
+    const wanted = wantedOf(entry, query);
+    const key = knownKey(entry, wanted.format, query.rate, query.voice);
     const hit = known.get(key);
     if (hit !== undefined && !fromCache) return hit;
-    const wanted = { narration: entry.narration, format, rate: query.rate, ...(query.voice === undefined ? {} : { voice: query.voice }) };
-    // Throws TooManyRenders (429, with Retry-After) past the limit.
-    if (hit === undefined && !renditions.isCached(wanted)) await renderLimit.call(app, request, reply);
+    await admit(request, reply, wanted, hit !== undefined);
     try {
       // `request.signal` is made on first use: only requests that wait for a render pay for it.
       const rendition = await renditions.render(wanted, { signal: request.signal });
       remember(key, rendition);
       return rendition;
     } catch (error) {
-      if (error instanceof RenderAborted || request.signal.aborted) {
-        // How listening often ends (a closed tab, a skip): the render stopped, nothing failed.
-        request.log.info({ method: request.method, url: request.url }, 'the client hung up before its answer was ready');
-        throw new ClientLeft({ cause: error });
-      }
-      if (error instanceof RenderBusy) throw new RenderBusyError({ cause: error });
-      if (error instanceof FormatUnavailable) throw new FormatUnavailableHere(error.format);
-      throw new RenderFailed({ cause: error });
+      throw renderProblem(request, error);
     }
   };
 
@@ -145,41 +208,41 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
   // canonical links, because a static export can serve them from plain files.
   // Episode JSON is asked for often and, once the episode is rendered, never changes
   // while the process runs: it is serialized once (through the route's response schema).
-  let listJson: Buffer | undefined;
+  let listJson: PreparedAnswers | undefined;
   for (const url of ['/api/episodes', '/api/episodes.json']) {
-    // Synchronous once serialized: no promise and no turn of the event loop per request.
-    app.get(url, { schema: { querystring: NoQuerySchema, response: { 200: EpisodeListSchema, 400: ProblemSchema } } }, (_request, reply) => {
-      if (listJson === undefined) return episodeList(reply);
-      sendJson(reply, listJson);
+    // Synchronous once prepared: no promise and no turn of the event loop per request.
+    app.get(url, { schema: { querystring: NoQuerySchema, response: { 200: EpisodeListSchema, 304: NoBodySchema, 400: ProblemSchema } } }, (request, reply) => {
+      if (listJson === undefined) return episodeList(request, reply);
+      sendJson(request, reply, listJson);
       return undefined;
     });
   }
-  const episodeList = async (reply: FastifyReply) => {
+  const episodeList = async (request: FastifyRequest, reply: FastifyReply) => {
     const summaries = await Promise.all(catalog.entries.map(async (entry) => ({ entry, timeline: await timelineOf(entry) })));
     const body = { title: catalog.pack.info.title, episodes: summaries.map(({ entry, timeline }) => episodeSummary(entry, timeline, renditions.formats)) };
     if (summaries.some(({ timeline }) => timeline === undefined)) return body;
-    listJson = serialized(reply, body);
-    return sendJson(reply, listJson);
+    listJson = await prepared(reply, body);
+    return sendJson(request, reply, listJson);
   };
 
-  const detailJson = new Map<CatalogEntry, Buffer>();
+  const detailJson = new Map<CatalogEntry, PreparedAnswers>();
   for (const url of ['/api/episodes/:id', '/api/episodes/:id.json']) {
-    app.get(url, { schema: { params: IdParamsSchema, querystring: NoQuerySchema, response: { 200: EpisodeDetailSchema, ...problems } } }, (request, reply) => {
+    app.get(url, { schema: { params: IdParamsSchema, querystring: NoQuerySchema, response: { 200: EpisodeDetailSchema, 304: NoBodySchema, ...problems } } }, (request, reply) => {
       const entry = lookup(request.params.id);
       const ready = detailJson.get(entry);
-      if (ready === undefined) return episodeDetail(reply, entry);
-      sendJson(reply, ready);
+      if (ready === undefined) return episodeDetail(request, reply, entry);
+      sendJson(request, reply, ready);
       return undefined;
     });
   }
-  const episodeDetail = async (reply: FastifyReply, entry: CatalogEntry) => {
+  const episodeDetail = async (request: FastifyRequest, reply: FastifyReply, entry: CatalogEntry) => {
     const timeline = await timelineOf(entry);
     const body = { ...episodeSummary(entry, timeline, renditions.formats), formats: [...renditions.formats], facts: entry.facts.map((f) => factView(catalog, f)) };
     // Before the first render, duration and chapter starts are unknown: ask again next time.
     if (timeline === undefined) return body;
-    const json = serialized(reply, body);
-    detailJson.set(entry, json);
-    return sendJson(reply, json);
+    const answers = await prepared(reply, body);
+    detailJson.set(entry, answers);
+    return sendJson(request, reply, answers);
   };
 
   for (const url of ['/api/episodes/:id/ssml', '/api/episodes/:id.ssml']) app.get(
@@ -301,13 +364,13 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
   type AudioQuery = { format: AudioFormat; rate: number; voice?: string | undefined };
 
   /** Audio answered, from memory or from the render cache; once made and held, with no wait at all. */
-  const answerAudio = (request: FastifyRequest, reply: FastifyReply, id: string, query: AudioQuery) => {
+  const answerAudio = (request: FastifyRequest, reply: FastifyReply, id: string, query: Omit<AudioQuery, 'format'>, format: AudioFormat) => {
     const entry = lookup(id);
     // The common case, a player's next Range request for audio made and held already:
-    // answered synchronously, without a promise or a turn of the event loop.
-    const rendition = known.get(knownKey(entry, query.format, query.rate, query.voice));
+    // answered synchronously, without a promise or a turn of the event loop (nor an object made for the query).
+    const rendition = known.get(knownKey(entry, format, query.rate, query.voice));
     const held = rendition !== undefined && byteCache.keeps(rendition.bytes) ? byteCache.peek(rendition.audioFile, rendition.sha256) : undefined;
-    if (rendition === undefined || held === undefined) return sendAudio(request, reply, entry, query);
+    if (rendition === undefined || held === undefined) return sendAudio(request, reply, entry, { format, rate: query.rate, voice: query.voice });
     sendBytes(request, withAudioHeaders(reply, entry, rendition), servedCopy(rendition, held));
     return undefined;
   };
@@ -317,6 +380,20 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     reply.header('cross-origin-resource-policy', 'cross-origin').header('content-disposition', dispositionOf(entry, rendition));
 
   const sendAudio = async (request: FastifyRequest, reply: FastifyReply, entry: CatalogEntry, query: AudioQuery) => {
+    const key = knownKey(entry, query.format, query.rate, query.voice);
+    if (!known.has(key) && readsFromTheStart(request)) {
+      // Not made yet, perhaps: the bytes as they are encoded, the first within a chapter's render.
+      const wanted = wantedOf(entry, query);
+      await admit(request, reply, wanted, false);
+      let stream: RenditionStream;
+      try {
+        stream = await renditions.stream(wanted, { signal: request.signal });
+      } catch (error) {
+        throw renderProblem(request, error);
+      }
+      if (stream.kind === 'live') return sendLive(reply, entry, stream);
+      remember(key, stream.rendition);
+    }
     let rendition = await render(request, reply, entry, query);
     // A file too big to hold in memory is read from disk on every request: the render
     // cache checks it again first (its size and time, and its hash when they changed).
@@ -333,20 +410,43 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     return sendBytes(request, withAudioHeaders(reply, entry, rendition), bytes.served);
   };
 
+  /**
+   * Audio while it is being made: 200 with the bytes as they are encoded, chunked, with
+   * no length and no validators (the stored file gets its gapless header afterwards, so
+   * these bytes are not the ETag's), not to be kept (`no-store`) and with no ranges
+   * (`Accept-Ranges: none`): a browser plays it as a stream and asks again later, when
+   * the verified file answers with length, ETag and ranges. The answer ends only once the
+   * render is stored; a render that fails part way aborts it (Fastify destroys the
+   * response when its stream errors), so it can never pass for a whole file.
+   */
+  const sendLive = (reply: FastifyReply, entry: CatalogEntry, live: LiveRendition): FastifyReply => {
+    async function* whole(): AsyncGenerator<Buffer, void, undefined> {
+      yield* live.chunks;
+      // Every byte is out; the file is stored and verified, or the answer is not complete.
+      await live.done;
+    }
+    return reply
+      .code(200)
+      .headers(LIVE_AUDIO_HEADERS)
+      .header('content-type', live.contentType)
+      .header('content-disposition', `inline; filename="${entry.episode.id}.${live.format}"`)
+      .send(Readable.from(whole(), { objectMode: false }));
+  };
+
   // GET and HEAD are declared together: Fastify's own HEAD route would read the whole
   // body only to count it, and would replace a HEAD answer's Content-Length with 0.
   app.route({
     method: ['GET', 'HEAD'],
     url: '/api/episodes/:id/audio',
     schema: { params: IdParamsSchema, querystring: AudioQuerySchema, response: audioResponses },
-    handler: (request, reply) => answerAudio(request, reply, request.params.id, request.query),
+    handler: (request, reply) => answerAudio(request, reply, request.params.id, request.query, request.query.format),
   });
   for (const format of AUDIO_FORMATS) {
     app.route({
       method: ['GET', 'HEAD'],
       url: `/api/episodes/:id/audio.${format}`,
         schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: audioResponses },
-      handler: (request, reply) => answerAudio(request, reply, request.params.id, { ...request.query, format }),
+      handler: (request, reply) => answerAudio(request, reply, request.params.id, request.query, format),
     });
   }
 };

@@ -62,6 +62,22 @@ describe('createByteCache', () => {
     expect(cache.peek(b.file, b.sha256)).toBeUndefined();
   });
 
+  test('repeated peeks of the file used last keep the order of use exact', async () => {
+    const cache = createByteCache({ maxBytes: 400 });
+    const [a, b, c, d, e, f] = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((name) => write(name, 100)));
+    if (a === undefined || b === undefined || c === undefined || d === undefined || e === undefined || f === undefined) throw new Error('files missing');
+    for (const file of [a, b, c, d]) await load(cache, file);
+    // Used in the order d (already last), d, a, a, d: from oldest, b c a d.
+    for (const used of [d, d, a, a, d]) expect(cache.peek(used.file, used.sha256)).toBeDefined();
+    await load(cache, e);
+    expect(cache.peek(b.file, b.sha256)).toBeUndefined();
+    // Now c a d e; c used: a d e c; f pushes a out.
+    expect(cache.peek(c.file, c.sha256)).toBeDefined();
+    await load(cache, f);
+    expect(cache.peek(a.file, a.sha256)).toBeUndefined();
+    for (const held of [c, d, e, f]) expect(cache.peek(held.file, held.sha256), held.file).toBeDefined();
+  });
+
   test('drops the least recently used files once the bytes exceed the budget', async () => {
     const cache = createByteCache({ maxBytes: 400 });
     const [a, b, c, d, e] = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((name) => write(name, 100)));

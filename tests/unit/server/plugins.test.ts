@@ -10,7 +10,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, test } from 'vitest';
 import { RenderBusyError } from '../../../server/src/errors.js';
 import { AccessLog, isClientGone } from '../../../server/src/plugins/access-log.js';
-import errors from '../../../server/src/plugins/errors.js';
+import errors, { DEFAULT_RETRY_AFTER_SECONDS, retryAfterSeconds } from '../../../server/src/plugins/errors.js';
+import { RenderBusy } from '../../../server/src/renditions/renditions.js';
 import security, { HELMET_OPTIONS, helmetHeaders } from '../../../server/src/plugins/security.js';
 import health from '../../../server/src/routes/health.js';
 import type { SpeechEngine } from '../../../server/src/speech/engine.js';
@@ -73,6 +74,30 @@ describe('the error handler', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('5');
     expect(response.json()).toMatchObject({ code: 'ATL_RENDER_BUSY', status: 503 });
+  });
+
+  test.each([
+    { name: 'the renderer estimates 12 s', estimate: 12, header: '12' },
+    { name: 'a fraction is rounded up to whole seconds', estimate: 2.2, header: '3' },
+    { name: 'never less than a second', estimate: 0, header: '1' },
+  ])("503 busy carries the renderer's own estimate as Retry-After: $name", async ({ estimate, header }) => {
+    const { app } = await bareApp((a) => {
+      a.get('/busy', async () => {
+        throw new RenderBusyError({ cause: new RenderBusy(estimate) });
+      });
+    });
+    const response = await app.inject('/busy');
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe(header);
+  });
+
+  test.each([
+    { name: 'no cause', error: {}, seconds: DEFAULT_RETRY_AFTER_SECONDS },
+    { name: 'a cause without an estimate', error: { cause: new Error('engine crashed') }, seconds: DEFAULT_RETRY_AFTER_SECONDS },
+    { name: 'an estimate that is not a number', error: { retryAfterSeconds: 'soon' }, seconds: DEFAULT_RETRY_AFTER_SECONDS },
+    { name: 'an estimate two causes down', error: { cause: { cause: new RenderBusy(7) } }, seconds: 7 },
+  ])('retryAfterSeconds: $name', ({ error, seconds }) => {
+    expect(retryAfterSeconds(error)).toBe(seconds);
   });
 
   test.each([
