@@ -28,10 +28,15 @@ const Slug = Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 100
 export const IdParamsSchema = Type.Object({ id: Slug }, { additionalProperties: false });
 export const NameParamsSchema = Type.Object({ name: Slug }, { additionalProperties: false });
 
+/** The speaking rates a listener can ask for: 0.5x to 4x in steps of 0.25. */
+export const RATES: readonly number[] = Array.from({ length: 15 }, (_, i) => 0.5 + i * 0.25);
+
 /** How a listener can ask for a rendition: rate and voice (captions and transcript follow them). */
 export const VoiceQuerySchema = Type.Object(
   {
-    rate: Type.Number({ minimum: 0.5, maximum: 4, multipleOf: 0.25, default: 1 }),
+    // The enum is what refuses `rate=1e309`: Ajv coerces it to Infinity and then skips
+    // minimum, maximum and multipleOf, which only test finite numbers; the enum does not.
+    rate: Type.Number({ minimum: 0.5, maximum: 4, multipleOf: 0.25, enum: RATES, default: 1 }),
     voice: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{2,40}$' })),
   },
   { additionalProperties: false },

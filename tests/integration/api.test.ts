@@ -119,6 +119,11 @@ describe('invalid parameters are 400 problems naming the parameter', () => {
   test.each([
     { url: '/api/episodes/the-light/audio?rate=9', parameter: 'rate' },
     { url: '/api/episodes/the-light/audio?rate=1.1', parameter: 'rate' },
+    // Ajv turns these into ±Infinity, which its number limits do not test: found by the hostile-input property test.
+    { url: '/api/episodes/the-light/audio?rate=1e309', parameter: 'rate' },
+    { url: '/api/episodes/the-light/captions.vtt?rate=-1e309', parameter: 'rate' },
+    { url: '/api/episodes/the-light/transcript?rate=1e400', parameter: 'rate' },
+    { url: '/api/episodes/the-light/ssml?rate=1e309', parameter: 'rate' },
     { url: '/api/episodes/the-light/audio?format=flac', parameter: 'format' },
     { url: '/api/episodes/the-light/ssml?profile=loud', parameter: 'profile' },
     { url: '/api/episodes/the-light/audio?volume=11', parameter: 'volume' },
@@ -131,6 +136,11 @@ describe('invalid parameters are 400 problems naming the parameter', () => {
     const body = response.json();
     expect(body.code).toBe('ATL_INVALID_PARAMETER');
     expect(body.detail).toContain(parameter);
+  });
+
+  test('a rate that is not offered says which rates are', async () => {
+    const response = await get('/api/episodes/the-light/audio?rate=1e309');
+    expect(response.json().detail).toBe('querystring/rate must be one of 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.75, 3, 3.25, 3.5, 3.75, 4');
   });
 });
 

@@ -54,6 +54,8 @@ function validationDetail(error: FastifyError): string {
   const context = error.validationContext ?? 'request';
   const extra = (first.params as { additionalProperty?: unknown }).additionalProperty;
   if (typeof extra === 'string') return `${context}/${extra} is not a known parameter`;
+  const allowed = (first.params as { allowedValues?: unknown }).allowedValues;
+  if (Array.isArray(allowed)) return `${context}${first.instancePath} must be one of ${allowed.join(', ')}`;
   return `${context}${first.instancePath} ${first.message ?? 'is invalid'}`;
 }
 
