@@ -333,7 +333,8 @@ export class Player extends Component {
   #whereAmI(): string {
     const audio = this.#audio;
     const index = this.#episodeIndex;
-    const duration = Number.isFinite(audio.duration) ? audio.duration : 0;
+    // While the first listen still streams, the element knows no length: the time line does.
+    const duration = Number.isFinite(audio.duration) ? audio.duration : (this.#timeline?.durationMs ?? 0) / 1000;
     const parts = [`Episode ${index + 1} of ${this.#episodes.length}: ${this.#title}.`];
     const chapters = this.#timeline?.chapters ?? [];
     const chapter = chapters[this.#chapterAt(audio.currentTime) ?? -1];
