@@ -26,8 +26,10 @@ import {
   startServer,
   stopAll,
   until,
+  waitForLog,
   wholeMp3,
   type Answer,
+  type LogLine,
   type RunningServer,
 } from './running-server.js';
 
@@ -93,7 +95,10 @@ describe('the speech engine', () => {
     const emptyPath = folder('empty-path');
     await mkdir(emptyPath);
     const server = await startServer({ cache: folder('cache'), args: ['--engine', 'espeak-ng'], env: { PATH: emptyPath } });
-    const warning = server.logs().find((line) => line.level === 40 && /^speech engine: embedded/.test(line.msg));
+    // Log lines come through a pipe: the test may read the answer before them, so it waits for them.
+    const isWarning = (line: LogLine) => line.level === 40 && /^speech engine: embedded/.test(line.msg);
+    await waitForLog(server, isWarning, 'the fallback warning');
+    const warning = server.logs().find(isWarning);
     expect(warning?.msg, server.output()).toMatch(/the espeak-ng engine was chosen but cannot be used \(.*not installed or not on the PATH.*apt-get install espeak-ng.*\), so instead using the embedded eSpeak NG/);
     const ready = await get(server.origin, '/readyz');
     expect(JSON.parse(ready.body.toString())).toMatchObject({ ready: true, engine: { name: 'embedded', available: true } });
@@ -111,7 +116,7 @@ describe('the speech engine', () => {
     const server = await startServer({ cache, args: ['--engine', 'espeak-ng'], env: { PATH: espeak.pathVariable } });
     await writeFile(espeak.flag('crash'), '');
     expectUnavailable(await get(server.origin, AUDIO), 'ATL_RENDER_FAILED');
-    expect(server.logs().some((line) => line.level === 40 && JSON.stringify(line.err ?? '').includes('killed by SIGSEGV')), server.output()).toBe(true);
+    await waitForLog(server, (line) => line.level === 40 && JSON.stringify(line.err ?? '').includes('killed by SIGSEGV'), 'the crash in the log');
     // The crash reached the engine after it had rendered sentences: it was mid-render.
     expect((await readFile(espeak.flag('crash'), 'utf8')).length).toBeGreaterThan(2);
     expect(await alive(server)).toBe(true);
@@ -128,7 +133,7 @@ describe('the speech engine', () => {
     const server = await startServer({ cache: folder('cache'), args: ['--engine', 'espeak-ng', '--render-timeout', '5'], env: { PATH: espeak.pathVariable } });
     await writeFile(espeak.flag('hang'), '');
     expectUnavailable(await get(server.origin, AUDIO), 'ATL_RENDER_FAILED');
-    expect(server.logs().some((line) => /longer than 5000 ms and was stopped/.test(JSON.stringify(line.err ?? ''))), server.output()).toBe(true);
+    await waitForLog(server, (line) => /longer than 5000 ms and was stopped/.test(JSON.stringify(line.err ?? '')), 'the timeout in the log');
     // No hung espeak-ng (a `sleep 600`) is left under the server: it was killed, and a new one runs next time.
     await until(async () => !(await childCommands(server)).some((command) => command.includes('sleep 600')), 'the hung program to be killed');
     await rm(espeak.flag('hang'));
@@ -157,7 +162,7 @@ describe('the render cache on disk', () => {
     const mp3 = (await filesUnder(renditionsOf(cache))).find((file) => file.endsWith('.mp3'))!;
     await harm(path.join(renditionsOf(cache), mp3));
     expectWholeAudio(await get(server.origin, AUDIO));
-    expect(server.logs().some((line) => line.msg === 'discarded a corrupt cache entry; it will be rendered again'), server.output()).toBe(true);
+    await waitForLog(server, (line) => line.msg === 'discarded a corrupt cache entry; it will be rendered again', 'the discarded entry in the log');
     expect(await cacheDamage(renditionsOf(cache))).toEqual([]);
   }, 120_000);
 

@@ -187,8 +187,14 @@ describe('faults, with the renditions fake engine (each fault on cue)', () => {
 
   test('a render that fails after the first chapter was sent aborts the answer: never ended as if whole', async () => {
     const engine = createFakeEngine();
-    // The second chapter hangs until the render times out; the first is sent by then.
-    engine.behaviour = (_ssml, call) => (call === 1 ? 'hang' : 'render');
+    // The second chapter hangs until the render times out; the first is sent by then. (Chapters
+    // render two at a time, so which call is which varies: the chapter is told by its first mark.)
+    let hung = false;
+    engine.behaviour = (ssml) => {
+      if (hung || !ssml.includes('<mark name="c2.s1"/>')) return 'render';
+      hung = true;
+      return 'hang';
+    };
     const { origin, logs } = await start(engine, { renderTimeoutMs: 1500 });
     const broken = await exchange(origin, AUDIO);
     expect(broken.status).toBe(200);
@@ -204,7 +210,8 @@ describe('faults, with the renditions fake engine (each fault on cue)', () => {
 
   test('a render that fails before its first byte is a 503 problem, as before', async () => {
     const engine = createFakeEngine();
-    engine.behaviour = (_ssml, call) => (call === 0 ? 'crash' : 'render');
+    // The first chapter, told by its first mark (chapters render two at a time, in either order).
+    engine.behaviour = (ssml) => (ssml.includes('<mark name="c1.s1"/>') ? 'crash' : 'render');
     const { origin } = await start(engine);
     const refused = await exchange(origin, AUDIO);
     expect(refused.status).toBe(503);
@@ -214,11 +221,12 @@ describe('faults, with the renditions fake engine (each fault on cue)', () => {
 
   test('the last listener leaving stops the render', async () => {
     const engine = createFakeEngine();
-    engine.behaviour = (_ssml, call) => (call === 1 ? 'hang' : 'render');
+    const secondChapter = (ssml: string) => ssml.includes('<mark name="c2.s1"/>');
+    engine.behaviour = (ssml) => (secondChapter(ssml) ? 'hang' : 'render');
     const { origin } = await start(engine);
     const left = await exchange(origin, AUDIO, { leaveAfterFirstChunk: true });
     expect(left.complete).toBe(false);
-    await eventually(() => engine.calls[1]?.options.signal?.aborted === true);
+    await eventually(() => engine.calls.find((call) => secondChapter(call.ssml))?.options.signal?.aborted === true);
   });
 
   test("a full renderer's 503 carries its own estimate as Retry-After, not a fixed 5 s", async () => {
