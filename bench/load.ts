@@ -29,12 +29,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ESPEAK_VOICES } from '../server/src/speech/embedded/espeak-params.js';
+import { freePort, sleep } from './loopback.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1';
@@ -106,18 +106,6 @@ interface Server {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** The Node flags `npm start` uses (its heap limits), read from the companion's package.json. */
 async function startFlags(companionRoot: string): Promise<string[]> {
   const { scripts } = JSON.parse(await readFile(path.join(companionRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
@@ -156,8 +144,6 @@ function startServer(companionRoot: string, nodeFlags: readonly string[], args: 
   void server.exit.then(() => (server.exited = true));
   return server;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `/readyz` until the engine is ready and the warm-up has finished. */
 async function waitUntilWarm(server: Server, timeoutMs: number): Promise<{ done: number; failed: number; total: number }> {

@@ -21,7 +21,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +38,7 @@ import type { SpeechEngine, Synthesis } from '../server/src/speech/engine.js';
 import { createNativeEspeakEngine } from '../server/src/speech/native/espeak-ng-engine.js';
 import { createSayEngine } from '../server/src/speech/say/say-engine.js';
 import { embeddedWorkers } from '../server/src/speech/select.js';
+import { freePort } from './loopback.js';
 
 const TARGETS: Readonly<Record<string, number>> = { embedded: 100, 'espeak-ng': 300 };
 const FIRST_BYTE_TARGET_MS = 1000;
@@ -114,19 +114,6 @@ async function firstByte(renditions: Renditions, entry: CatalogEntry): Promise<n
   }
   await stream.done;
   return first ?? Number.NaN;
-}
-
-/** A free TCP port on loopback. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One GET read to its end: ms to the response's head and to its first body byte, and how it was sent. */
