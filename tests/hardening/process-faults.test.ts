@@ -215,8 +215,8 @@ describe('the process stopped mid-render', () => {
     const espeak = await misbehavingEspeak(folder('bin'));
     const cache = folder('cache');
     const server = await startServer({ cache, args: ['--engine', 'espeak-ng', '--grace', '120'], env: { PATH: espeak.pathVariable } });
-    // Each sentence slow: the render is seconds long, so the signal lands in its middle.
-    await writeFile(espeak.flag('slow'), '');
+    // The calibration pair and one chapter quick, the other chapter seconds long: the signal lands mid-render.
+    await writeFile(espeak.flag('slow'), '0.3 3 3');
     const answer = get(server.origin, AUDIO);
     await until(async () => (await filesUnder(renditionsOf(cache))).some((file) => file.startsWith('chapters')), 'the first chapter in the cache');
     server.child.kill('SIGTERM');
@@ -229,8 +229,8 @@ describe('the process stopped mid-render', () => {
     const espeak = await misbehavingEspeak(folder('bin'));
     const cache = folder('cache');
     const server = await startServer({ cache, args: ['--engine', 'espeak-ng', '--grace', '0.5'], env: { PATH: espeak.pathVariable } });
-    // Three seconds a sentence: the render cannot finish within the grace.
-    await writeFile(espeak.flag('slow'), '3');
+    // The calibration pair and one chapter quick, the other chapter thirty seconds: the render cannot finish within the grace.
+    await writeFile(espeak.flag('slow'), '0.3 30 3');
     const answer = get(server.origin, AUDIO).then(
       (reply) => reply,
       (error: Error) => error,
@@ -247,7 +247,8 @@ describe('the process stopped mid-render', () => {
     const espeak = await misbehavingEspeak(folder('bin'));
     const cache = folder('cache');
     const first = await startServer({ cache, args: ['--engine', 'espeak-ng'], env: { PATH: espeak.pathVariable } });
-    await writeFile(espeak.flag('slow'), '');
+    // The calibration pair and one chapter quick, the other chapter seconds long: the kill lands mid-render.
+    await writeFile(espeak.flag('slow'), '0.3 3 3');
     const cutOff = get(first.origin, AUDIO).catch((error: Error) => error);
     await until(async () => (await filesUnder(renditionsOf(cache))).some((file) => file.startsWith('chapters')), 'the first chapter in the cache');
     first.child.kill('SIGKILL');

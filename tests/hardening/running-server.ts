@@ -184,9 +184,11 @@ export async function sizeOf(file: string): Promise<number | undefined> {
  * A stand-in `espeak-ng` on the PATH: the real program, unless a flag file in
  * `folder` tells it to misbehave (`crash`: from its third sentence on, it kills
  * itself with SIGSEGV, so the render starts well and dies mid-way; `hang`: it
- * sleeps for ever; `slow`: each sentence takes longer, by the seconds the flag
- * file holds, 0.3 when it is empty). The test raises and lowers the flags while
- * the server runs.
+ * sleeps for ever; `slow`: each run takes longer, by the seconds the flag file
+ * holds, 0.3 when it is empty; `3 30 2` means 3 s for the first two runs and
+ * 30 s for every later one). The test raises and lowers the flags while the
+ * server runs. (One run is a paragraph, a chapter here, or the calibration
+ * pair's two.)
  */
 export async function misbehavingEspeak(folder: string): Promise<{ pathVariable: string; flag(name: 'crash' | 'hang' | 'slow'): string }> {
   const real = ['/usr/bin/espeak-ng', '/usr/local/bin/espeak-ng'].find((candidate) => existsSync(candidate));
@@ -201,7 +203,12 @@ if [ -f '${flag('crash')}' ]; then
   if [ "$sentences" -ge 2 ]; then kill -SEGV $$; fi
 fi
 if [ -f '${flag('hang')}' ]; then exec sleep 600; fi
-if [ -f '${flag('slow')}' ]; then delay=$(cat '${flag('slow')}'); sleep "\${delay:-0.3}"; fi
+if [ -f '${flag('slow')}' ]; then
+  read -r delay later after < '${flag('slow')}'
+  printf x >> '${flag('slow')}.calls'
+  if [ -n "$after" ] && [ "$(wc -c < '${flag('slow')}.calls')" -gt "$after" ]; then delay=$later; fi
+  sleep "\${delay:-0.3}"
+fi
 exec ${real} "$@"
 `;
   await writeFile(path.join(folder, 'espeak-ng'), script);

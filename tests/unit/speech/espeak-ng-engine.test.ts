@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test, expect, beforeAll, afterAll } from 'vitest';
@@ -40,6 +42,22 @@ async function renderDirectly(document: string): Promise<Int16Array> {
   return decodeWav(stdout).samples;
 }
 
+/** A stand-in for espeak-ng that runs the real one and counts its renders (not `--version` or `--voices`), each `delaySeconds` late. */
+async function countingEspeak(delaySeconds = 0): Promise<{ program: string; calls(): Promise<number> }> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'atl-counting-espeak-'));
+  folders.push(folder);
+  const program = path.join(folder, 'espeak-ng');
+  const log = path.join(folder, 'calls');
+  await writeFile(log, '');
+  await writeFile(program, `#!/bin/sh\ncase "$1" in --version|--voices) ;; *) printf x >> '${log}'; sleep ${delaySeconds};; esac\nexec espeak-ng "$@"\n`);
+  await chmod(program, 0o755);
+  return { program, calls: async () => (await readFile(log, 'utf8')).length };
+}
+const folders: string[] = [];
+afterAll(async () => {
+  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
+});
+
 /** espeak-ng processes that are children of this test process. */
 async function childEspeaks(): Promise<string[]> {
   const { stdout } = await runProgram('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)]);
@@ -67,7 +85,7 @@ describe('native espeak-ng engine', () => {
     const printed = /text-to-speech:\s*(\S+)/.exec(stdout.toString('utf8'))?.[1];
     expect(engine.name).toBe('espeak-ng');
     expect(await engine.probe()).toEqual({ available: true, programVersion: printed });
-    expect(engine.version).toBe(`${printed}+r1`);
+    expect(engine.version).toBe(`${printed}+r2`);
   });
 
   test('renders a narration with a mark and a sentence event at each sentence start', () => {
@@ -85,20 +103,105 @@ describe('native espeak-ng engine', () => {
     for (const mark of marks.slice(1)) expect(silenceBefore(synthesis, mark.audioMs)).toBeGreaterThan(400);
   });
 
-  test('timings are exact by construction: each sentence is its own render, sample for sample', async () => {
-    const synthesis = narration;
-    const marks = ofType(synthesis.events, 'mark');
-    // c1.s5 and c1.s6 follow each other with no break, so c1.s5's render fills the whole span between their marks.
-    const from = sampleAt(synthesis, marks.find((mark) => mark.name === 'c1.s5')!.audioMs);
-    const to = sampleAt(synthesis, marks.find((mark) => mark.name === 'c1.s6')!.audioMs);
-    const sentence = /<s xml:lang="en-US"><mark name="c1.s5"\/>.*?<\/s>/.exec(SSML)![0];
-    const alone = await renderDirectly(doc(`<p>${sentence}</p>`));
-    // Event times are whole milliseconds: each end may be off by half a millisecond of samples.
-    const slack = Math.ceil(synthesis.sampleRate / 2000);
-    expect(Math.abs(to - from - alone.length)).toBeLessThanOrEqual(2 * slack);
-    const offsets = Array.from({ length: 2 * slack + 1 }, (_, i) => from - slack + i);
-    const matches = offsets.filter((start) => Buffer.from(synthesis.samples.buffer, synthesis.samples.byteOffset + start * 2, alone.byteLength).equals(Buffer.from(alone.buffer)));
-    expect(matches).toHaveLength(1);
+  test('each paragraph is one render cut at its separators: every sentence is eSpeak’s own sound for it, sample for sample, and its pause is kept', async () => {
+    // The fixture's first paragraph without its breaks, so eSpeak's own pauses are all there is between sentences.
+    const sentences = [...SSML.matchAll(/<s xml:lang="en-US"><mark name="c1\.s\d+"\/>.*?<\/s>/g)].map((match) => match[0]);
+    expect(sentences).toHaveLength(6);
+    const body = doc(`<p>${sentences.join('')}</p>`);
+    const [cut, whole] = await Promise.all([engine.synthesize(body), renderDirectly(body)]);
+    const starts = ofType(cut.events, 'sentence').map((event) => sampleAt(cut, event.audioMs));
+    expect(starts).toHaveLength(6);
+    const wholeBytes = Buffer.from(whole.buffer, whole.byteOffset, whole.byteLength);
+    let previous: { at: number; end: number; cutEnd: number } | undefined;
+    for (const [i, start] of starts.entries()) {
+      // The sentence's sound in the cut render: from its first to its last non-zero sample before the next sentence.
+      let first = start;
+      while (cut.samples[first] === 0) first++;
+      let last = (starts[i + 1] ?? cut.samples.length) - 1;
+      while (cut.samples[last] === 0) last--;
+      const sound = Buffer.from(cut.samples.buffer, cut.samples.byteOffset + first * 2, (last - first + 1) * 2);
+      // The same samples, whole, in eSpeak's render of the paragraph, after the previous sentence's.
+      const found = wholeBytes.indexOf(sound, previous === undefined ? 0 : previous.end * 2);
+      expect(found, `sentence ${i + 1}`).toBeGreaterThanOrEqual(0);
+      expect(found % 2).toBe(0);
+      const at = found / 2;
+      if (previous !== undefined) {
+        // The pause between them: eSpeak's own, rebuilt within 100 ms and never shorter.
+        const ours = (first - previous.cutEnd) / 22.05;
+        const eSpeaks = (at - previous.end) / 22.05;
+        expect(ours - eSpeaks, `pause before sentence ${i + 1}`).toBeGreaterThanOrEqual(-0.1);
+        expect(ours - eSpeaks, `pause before sentence ${i + 1}`).toBeLessThan(100);
+      }
+      previous = { at, end: at + last - first + 1, cutEnd: last + 1 };
+      // The sentence event is where its render starts: its first sound for all but the first sentence.
+      if (i > 0) expect(first - start).toBeLessThanOrEqual(Math.ceil(cut.sampleRate / 2000));
+    }
+  });
+
+  test('starts one espeak-ng per paragraph, plus a calibration pair once per voice and speed', async () => {
+    const { program, calls } = await countingEspeak();
+    const counted = createNativeEspeakEngine({ program });
+    try {
+      const first = await counted.synthesize(SSML);
+      // Two paragraphs, ten sentences: two renders and the calibration pair, where one per sentence made ten.
+      expect(await calls()).toBe(4);
+      expect(ofType(first.events, 'sentence')).toHaveLength(10);
+      expect(sameSamples(first.samples, narration.samples)).toBe(true);
+      expect(first.events).toEqual(narration.events);
+      await counted.synthesize(SSML);
+      expect(await calls()).toBe(6);
+      // Another speed is measured again.
+      await counted.synthesize(SSML, { rate: 1.5 });
+      expect(await calls()).toBe(10);
+    } finally {
+      await counted.close();
+    }
+  });
+
+  test('a render waiting for a calibration that another render started and gave up measures again itself', async () => {
+    const { program, calls } = await countingEspeak(0.5);
+    const counted = createNativeEspeakEngine({ program });
+    try {
+      const leaving = new AbortController();
+      const first = counted.synthesize(SSML, { signal: leaving.signal });
+      first.catch(() => undefined);
+      // The first render has started measuring (each process takes half a second more here).
+      for (let tries = 0; tries < 200 && (await calls()) === 0; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(await calls()).toBeGreaterThan(0);
+      const second = counted.synthesize(SSML);
+      leaving.abort(new Error('listener left'));
+      await expect(first).rejects.toBeInstanceOf(SpeechError);
+      const made = await second;
+      expect(made.events).toEqual(narration.events);
+      expect(sameSamples(made.samples, narration.samples)).toBe(true);
+    } finally {
+      await counted.close();
+    }
+  });
+
+  test('a paragraph it cannot cut (a silence inside a sentence as long as a separator) is rendered sentence by sentence, exact to the sample', async () => {
+    const { program, calls } = await countingEspeak();
+    const counted = createNativeEspeakEngine({ program });
+    try {
+      const long = `<s xml:lang="en-US"><mark name="long"/>Wait for it. <break time="8s"/> There.</s>`;
+      const body = doc(`<p>${S1}${long}${S2}</p>`);
+      const synthesis = await counted.synthesize(body);
+      // The calibration pair, the paragraph (not cut), then each of its three sentences alone.
+      expect(await calls()).toBe(6);
+      const marks = ofType(synthesis.events, 'mark');
+      expect(marks.map((mark) => mark.name)).toEqual(['a', 'long', 'b']);
+      // Each sentence is its own render: the middle one fills the span between its mark and the next.
+      const alone = await renderDirectly(doc(`<p>${long}</p>`));
+      const from = sampleAt(synthesis, marks[1]!.audioMs);
+      const to = sampleAt(synthesis, marks[2]!.audioMs);
+      const slack = Math.ceil(synthesis.sampleRate / 2000);
+      expect(Math.abs(to - from - alone.length)).toBeLessThanOrEqual(2 * slack);
+      const offsets = Array.from({ length: 2 * slack + 1 }, (_, i) => from - slack + i);
+      const matches = offsets.filter((start) => Buffer.from(synthesis.samples.buffer, synthesis.samples.byteOffset + start * 2, alone.byteLength).equals(Buffer.from(alone.buffer)));
+      expect(matches).toHaveLength(1);
+    } finally {
+      await counted.close();
+    }
   });
 
   test('joins sentences the way eSpeak does in one document, breaks included', async () => {
@@ -190,7 +293,7 @@ describe('native espeak-ng engine without the program', () => {
     const engine = createNativeEspeakEngine({ program: 'espeak-ng-that-is-not-installed' });
     expect(await engine.available()).toBe(false);
     expect(await engine.voices()).toEqual([]);
-    expect(engine.version).toBe('unprobed+r1');
+    expect(engine.version).toBe('unprobed+r2');
     const error: unknown = await engine.synthesize(SSML).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SpeechError);
     expect((error as Error).message).toMatch(/not installed or not on the PATH.*apt-get install espeak-ng/);

@@ -1,24 +1,40 @@
 /**
- * The "espeak-ng" speech engine: the installed `espeak-ng` program, run once
- * per sentence.
+ * The "espeak-ng" speech engine: the installed `espeak-ng` program, one
+ * process per paragraph, cut back into sentences.
  *
- * Why per sentence: the program renders far faster than the WebAssembly build
- * (measured about 600x real time here) but reports no timing events, and the
- * renditions need to know when each sentence starts. So the document is
- * split into utterances (each `<s>`, see ../ssml-outline.ts), each is rendered
- * alone in its original context (its `<speak>` and `<p>` wrappers), and the
- * audio is put back together here: sentence and mark times are then exact by
- * construction rather than estimated.
+ * Why cut: the program renders far faster than the WebAssembly build (about
+ * 900x real time of CPU here once started) but reports no timing events, and
+ * the renditions need to know when each sentence starts. Starting the program
+ * costs about 13 ms, more than most sentences take to render, so one process
+ * per sentence spent three quarters of its CPU starting up (the pack at 199x
+ * real time on two cores). So the sentences of one paragraph (each `<s>`, see
+ * ../ssml-outline.ts) are rendered in one document, with a long `<break>`
+ * (the separator) between each two, and the audio is cut at those silences;
+ * the document's own pauses are then put back here, so sentence and mark times
+ * are exact by construction rather than estimated.
  *
- * Measured (eSpeak NG 1.51, against the embedded engine on the same SSML):
- * - A sentence rendered alone ends with the same pause eSpeak puts after it
- *   inside a paragraph (534 ms at 175 wpm, 70 ms at 350), so sentences are
- *   simply laid end to end; the next sentence starts within 10 ms of where the
- *   embedded engine starts it.
- * - A `<break>` between sentences does not add to that pause: the silence
- *   becomes the longer of the two (a 400 ms break after a 534 ms pause changes
- *   nothing; a 900 ms one gives 900 ms). That is what {@link assemble} does,
- *   using the render's trailing digital silence as the pause it already has.
+ * Measured (eSpeak NG 1.51, 80 to 460 wpm):
+ * - Each sentence's sound between separators is, sample for sample, the sound
+ *   eSpeak makes of it in the whole paragraph without separators: the
+ *   separators change only the silences.
+ * - The silence eSpeak leaves between two sentences is its end-of-sentence
+ *   pause plus what the last and first sounds leave silent. With a separator,
+ *   the pause is replaced by the separator and the rest is kept. So the pause
+ *   after each sentence is rebuilt as (separator silence - separator) + the
+ *   pause, both measured once per voice, speed and wrapper on a calibration
+ *   pair of one-word sentences ({@link calibrate}). On the pack's paragraphs,
+ *   against the paragraph rendered whole (88, 175, 350 and 438 wpm): most
+ *   pauses exact to the sample, the rest 5 to 85 ms longer, none shorter.
+ * - At 450 wpm eSpeak speeds up with sonic, breaks included (a 1800 ms break
+ *   lasts about 700 ms): the calibration measures the separator as rendered,
+ *   so the cutting does not assume its length.
+ * - A paragraph the cutting cannot make sense of (a silence inside a sentence
+ *   as long as a separator, a sentence with no sound) is rendered sentence by
+ *   sentence instead, one process each.
+ * - A `<break>` between sentences does not add to eSpeak's own pause: the
+ *   silence becomes the longer of the two (a 400 ms break after a 534 ms pause
+ *   changes nothing; a 900 ms one gives 900 ms). That is what {@link assemble}
+ *   does, using the rebuilt pause after each sentence.
  */
 import { availableParallelism } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -26,8 +42,8 @@ import { ProgramError, runProgram } from '../../audio/external-program.js';
 import { timeStretch } from '../../audio/time-stretch.js';
 import { decodeWav } from '../../audio/wav.js';
 import { SpeechError, type SpeechEngine, type Synthesis, type SynthesisOptions, type TimingEvent, type Voice } from '../engine.js';
-import { DEFAULT_VOICE_ID, ESPEAK_VOICES, MAX_RATE, MIN_RATE, blankRootLanguage, findVoice, isValidRate, planRate, type RatePlan } from '../embedded/espeak-params.js';
-import { escapeXmlText, looksLikeSsml, outlineSsml, type SsmlOutline, type Utterance } from '../ssml-outline.js';
+import { DEFAULT_VOICE_ID, ESPEAK_MAX_WPM, ESPEAK_VOICES, MAX_RATE, MIN_RATE, blankRootLanguage, findVoice, isValidRate, planRate, type RatePlan } from '../embedded/espeak-params.js';
+import { escapeXmlText, looksLikeSsml, outlineSsml, type SsmlElement, type SsmlOutline, type Utterance } from '../ssml-outline.js';
 
 /** Options for {@link createNativeEspeakEngine}. */
 export interface NativeEspeakEngineOptions {
@@ -55,7 +71,23 @@ export interface NativeEspeakEngine extends SpeechEngine {
  * version (splitting, pause rules, time compression), so caches keyed on
  * `version` do not serve stale renders.
  */
-const ADAPTER_REVISION = 1;
+const ADAPTER_REVISION = 2;
+/**
+ * What goes between two sentences of a paragraph to cut them apart later: a
+ * break well over twice the longest pause eSpeak makes itself at that speed
+ * (its sentence pause is 1.55 s at its slowest, 80 wpm; 0.53 s at 175), and no
+ * longer, since every millisecond of it is piped, copied and scanned: at a
+ * fixed 6 s, scanning alone cost 200 ms for the pack.
+ */
+export function separatorFor(wordsPerMinute: number): string {
+  // At its fastest eSpeak shortens breaks too (see above), so the separator is not.
+  const ms = wordsPerMinute >= ESPEAK_MAX_WPM ? 1800 : Math.round((1800 * 175) / wordsPerMinute);
+  return `<break time='${ms}ms'/>`;
+}
+/** The pair {@link calibrate} measures: one word, so the longest silence inside is the pause between them. */
+const CALIBRATION_SENTENCE = '<s>Ready.</s>';
+/** Sentences per process at most, so a long paragraph still renders on every core. */
+const MAX_PARAGRAPH = 32;
 /** How to get the program, for error messages. */
 export const ESPEAK_INSTALL_HINT = 'install it (Debian/Ubuntu: apt-get install espeak-ng; macOS: brew install espeak-ng) or use the embedded engine';
 const PROBE_TIMEOUT_MS = 10_000;
@@ -96,6 +128,7 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
   readonly #timeoutMs: number;
   readonly #slots: ProcessSlots;
   readonly #running = new Set<AbortController>();
+  readonly #calibrations = new Map<string, Promise<Calibration | undefined>>();
   #probe: Promise<EspeakProbe> | undefined;
   #probed: EspeakProbe | undefined;
   #voices: Promise<readonly Voice[]> | undefined;
@@ -174,10 +207,9 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
       const root = options.voice === undefined ? outline.rootStartTag : blankRootLanguage(outline.rootStartTag);
       const utterances = outline.items.filter((item): item is Utterance => item.kind === 'utterance');
       const args = ['-m', '-b', '1', '--stdout', '-v', voice.espeakName, '-s', String(plan.wordsPerMinute), '--stdin'];
-      const renders = await Promise.all(
-        utterances.map((utterance) => this.#slots.run(() => this.#render(args, utteranceDocument(root, utterance), controller.signal), controller.signal)),
-      );
-      return await assemble(outline, renders, plan, controller.signal);
+      const separator = separatorFor(plan.wordsPerMinute);
+      const renders = await Promise.all(paragraphs(utterances).map((paragraph) => this.#renderParagraph(args, root, separator, paragraph, controller.signal)));
+      return await assemble(outline, renders.flat(), plan, controller.signal);
     } catch (error) {
       // One failed utterance stops the others: kill their processes, skip the queued ones.
       controller.abort(error);
@@ -197,13 +229,60 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
     this.#running.clear();
   }
 
+  /** One process for the paragraph, cut into its sentences; one process per sentence if it cannot be cut. */
+  async #renderParagraph(args: readonly string[], root: string, separator: string, paragraph: readonly Utterance[], signal: AbortSignal): Promise<RenderedUtterance[]> {
+    const alone = (utterance: Utterance): Promise<RenderedUtterance> => this.#slots.run(() => this.#render(args, utteranceDocument(root, utterance), signal), signal);
+    const [first] = paragraph;
+    if (first === undefined) return [];
+    if (paragraph.length === 1) return [await alone(first)];
+    const calibration = await this.#calibration(args, root, separator, first.wrappers, signal);
+    if (calibration !== undefined) {
+      const whole = await this.#slots.run(() => this.#render(args, paragraphDocument(root, separator, paragraph), signal), signal);
+      const cut = cutAtSeparators(whole, paragraph.length, calibration);
+      if (cut !== undefined) return cut;
+    }
+    return Promise.all(paragraph.map(alone));
+  }
+
+  /**
+   * The separator and the pause as this voice, speed and wrapping render them:
+   * measured once, then remembered. The measuring belongs to the render that
+   * started it (its abort or timeout kills those processes too); a render
+   * that was waiting for it when that render gave up measures again itself.
+   */
+  async #calibration(args: readonly string[], root: string, separator: string, wrappers: readonly SsmlElement[], signal: AbortSignal): Promise<Calibration | undefined> {
+    const open = wrappers.map((wrapper) => wrapper.startTag).join('');
+    const close = wrappers.map((wrapper) => `</${wrapper.name}>`).reverse().join('');
+    const key = [...args, root, separator, open].join('\n');
+    for (;;) {
+      let calibration = this.#calibrations.get(key);
+      const mine = calibration === undefined;
+      if (calibration === undefined) {
+        const pair = (between: string): string => `${root}${open}${CALIBRATION_SENTENCE}${between}${CALIBRATION_SENTENCE}${close}</speak>`;
+        const render = (document: string): Promise<RenderedUtterance> => this.#slots.run(() => this.#render(args, document, signal), signal);
+        const started: Promise<Calibration | undefined> = Promise.all([render(pair('')), render(pair(separator))]).then(([natural, separated]) => calibrate(natural, separated));
+        calibration = started;
+        this.#calibrations.set(key, started);
+        // A calibration cut short (an abort, a failed process) is tried again by the next render.
+        started.catch(() => {
+          if (this.#calibrations.get(key) === started) this.#calibrations.delete(key);
+        });
+      }
+      try {
+        return await calibration;
+      } catch (error) {
+        if (mine || signal.aborted) throw error;
+      }
+    }
+  }
+
   async #render(args: readonly string[], document: string, signal: AbortSignal): Promise<RenderedUtterance> {
     let output: Buffer;
     try {
       ({ stdout: output } = await runProgram(this.#program, args, { input: document, signal }));
     } catch (error) {
       if (error instanceof ProgramError && error.failure === 'aborted' && signal.reason instanceof SpeechError) throw signal.reason;
-      throw new SpeechError(`espeak-ng failed to render a sentence: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new SpeechError(`espeak-ng failed to render: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     try {
       return decodeWav(withRealSizes(output));
@@ -218,6 +297,95 @@ function utteranceDocument(root: string, utterance: Utterance): string {
   const open = utterance.wrappers.map((wrapper) => wrapper.startTag).join('');
   const close = utterance.wrappers.map((wrapper) => `</${wrapper.name}>`).reverse().join('');
   return `${root}${open}${utterance.source}${close}</speak>`;
+}
+
+/**
+ * Utterances that share their wrappers (the same `<p>`, not only an equal start
+ * tag), in runs of at most {@link MAX_PARAGRAPH}, in document order.
+ */
+function paragraphs(utterances: readonly Utterance[]): Utterance[][] {
+  const runs: Utterance[][] = [];
+  const sameWrappers = (a: Utterance, b: Utterance): boolean => a.wrappers.length === b.wrappers.length && a.wrappers.every((wrapper, i) => wrapper === b.wrappers[i]);
+  for (const utterance of utterances) {
+    const last = runs.at(-1);
+    if (last !== undefined && last.length < MAX_PARAGRAPH && sameWrappers(last[0]!, utterance)) last.push(utterance);
+    else runs.push([utterance]);
+  }
+  return runs;
+}
+
+/** The sentences of a paragraph as one document, a separator between each two. */
+function paragraphDocument(root: string, separator: string, paragraph: readonly Utterance[]): string {
+  const wrappers = paragraph[0]?.wrappers ?? [];
+  const open = wrappers.map((wrapper) => wrapper.startTag).join('');
+  const close = wrappers.map((wrapper) => `</${wrapper.name}>`).reverse().join('');
+  return `${root}${open}${paragraph.map((utterance) => utterance.source).join(separator)}${close}</speak>`;
+}
+
+/** What the cutting needs to know of a voice, speed and wrapping, in samples. */
+interface Calibration {
+  /** The silence between the calibration pair with a separator between them. */
+  readonly separated: number;
+  /** The silence between the same pair as eSpeak says it, with no separator. */
+  readonly natural: number;
+  /** Silences at least this long are separators: well above any pause eSpeak makes itself. */
+  readonly threshold: number;
+}
+
+/** Runs of exact digital silence of at least `minimum` samples, strictly inside `samples`: [start, end). */
+function innerSilences(samples: Int16Array, minimum: number): [number, number][] {
+  const runs: [number, number][] = [];
+  let i = 0;
+  while (i < samples.length && samples[i] === 0) i++;
+  while (i < samples.length) {
+    if (samples[i] !== 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < samples.length && samples[i] === 0) i++;
+    if (i < samples.length && i - start >= minimum) runs.push([start, i]);
+  }
+  return runs;
+}
+
+/**
+ * Measures the calibration pair: the longest silence inside each render is the
+ * one between its two sentences (the sentence is one short word). Undefined if
+ * the separator did not make a silence clearly longer than eSpeak's own pause.
+ */
+function calibrate(natural: RenderedUtterance, separated: RenderedUtterance): Calibration | undefined {
+  const longest = (samples: Int16Array): number => Math.max(0, ...innerSilences(samples, 1).map(([start, end]) => end - start));
+  const pause = longest(natural.samples);
+  const separator = longest(separated.samples);
+  if (natural.sampleRate !== separated.sampleRate || pause === 0 || separator < 2 * pause) return undefined;
+  return { separated: separator, natural: pause, threshold: Math.ceil((separator + pause) / 2) };
+}
+
+/**
+ * Cuts a paragraph's render at its separators into one render per sentence,
+ * each followed by the pause eSpeak would have made there: the silence the
+ * separator left, less the separator, plus the pause. The last keeps the
+ * silence it ends with. Undefined unless there are exactly `count - 1`
+ * separators and every sentence has sound.
+ */
+function cutAtSeparators(whole: RenderedUtterance, count: number, calibration: Calibration): RenderedUtterance[] | undefined {
+  const { samples, sampleRate } = whole;
+  const separators = innerSilences(samples, calibration.threshold);
+  if (separators.length !== count - 1) return undefined;
+  const cut: RenderedUtterance[] = [];
+  let from = 0;
+  for (const [start, end] of separators) {
+    if (start <= from) return undefined;
+    const pause = Math.max(0, end - start - calibration.separated + calibration.natural);
+    const sentence = new Int16Array(start - from + pause);
+    sentence.set(samples.subarray(from, start));
+    cut.push({ sampleRate, samples: sentence });
+    from = end;
+  }
+  if (from >= samples.length) return undefined;
+  cut.push({ sampleRate, samples: samples.slice(from) });
+  return cut;
 }
 
 /**
