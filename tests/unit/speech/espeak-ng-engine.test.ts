@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { describe, test, expect, beforeAll, afterAll } from 'vitest';
 import { runProgram } from '../../../server/src/audio/external-program.js';
 import { decodeWav } from '../../../server/src/audio/wav.js';
 import { SpeechError, type Synthesis, type TimingEvent } from '../../../server/src/speech/engine.js';
-import { createNativeEspeakEngine, type NativeEspeakEngine } from '../../../server/src/speech/native/espeak-ng-engine.js';
+import { createNativeEspeakEngine, innerSilences, type NativeEspeakEngine } from '../../../server/src/speech/native/espeak-ng-engine.js';
 import { requireProgram } from '../audio/installed-programs.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'speech', 'lighthouse-espeak.ssml');
@@ -285,6 +286,39 @@ describe('native espeak-ng engine', () => {
     } finally {
       await slow.close();
     }
+  });
+});
+
+describe('finding the separators', () => {
+  /** Every sample looked at: the reference the skipping search must agree with. */
+  function everySample(samples: Int16Array, minimum: number): [number, number][] {
+    const runs: [number, number][] = [];
+    let i = 0;
+    while (i < samples.length && samples[i] === 0) i++;
+    while (i < samples.length) {
+      if (samples[i] !== 0) {
+        i++;
+        continue;
+      }
+      const start = i;
+      while (i < samples.length && samples[i] === 0) i++;
+      if (i < samples.length && i - start >= minimum) runs.push([start, i]);
+    }
+    return runs;
+  }
+
+  test('finds exactly the silences inside the audio at least the given length, skipping most samples', () => {
+    // Audio as alternating stretches of sound and silence, some silences near the threshold.
+    const stretch = fc.record({ sound: fc.integer({ min: 1, max: 300 }), silence: fc.integer({ min: 0, max: 300 }) });
+    fc.assert(
+      fc.property(fc.array(stretch, { maxLength: 40 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 1, max: 120 }), (stretches, lead, minimum) => {
+        const parts: number[] = Array.from({ length: lead }, () => 0);
+        for (const { sound, silence } of stretches) parts.push(...Array.from({ length: sound }, (_, i) => (i % 7) - 3 || 1), ...Array.from({ length: silence }, () => 0));
+        const samples = Int16Array.from(parts);
+        expect(innerSilences(samples, minimum)).toEqual(everySample(samples, minimum));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

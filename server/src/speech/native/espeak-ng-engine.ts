@@ -332,19 +332,30 @@ interface Calibration {
   readonly threshold: number;
 }
 
-/** Runs of exact digital silence of at least `minimum` samples, strictly inside `samples`: [start, end). */
-function innerSilences(samples: Int16Array, minimum: number): [number, number][] {
+/**
+ * Runs of exact digital silence of at least `minimum` samples, strictly inside
+ * `samples`: [start, end). Looks at every (minimum / 2)th sample and widens only
+ * where it finds a zero: a run that long always holds one of the samples looked
+ * at, and the sound between is skipped (scanning every sample cost 200 ms for
+ * the pack).
+ */
+export function innerSilences(samples: Int16Array, minimum: number): [number, number][] {
   const runs: [number, number][] = [];
-  let i = 0;
-  while (i < samples.length && samples[i] === 0) i++;
+  const stride = Math.max(1, Math.floor(minimum / 2));
+  let lead = 0;
+  while (lead < samples.length && samples[lead] === 0) lead++;
+  let i = lead;
   while (i < samples.length) {
     if (samples[i] !== 0) {
-      i++;
+      i += stride;
       continue;
     }
-    const start = i;
-    while (i < samples.length && samples[i] === 0) i++;
-    if (i < samples.length && i - start >= minimum) runs.push([start, i]);
+    let start = i;
+    while (start > lead && samples[start - 1] === 0) start--;
+    let end = i;
+    while (end < samples.length && samples[end] === 0) end++;
+    if (end < samples.length && end - start >= minimum) runs.push([start, end]);
+    i = end + stride;
   }
   return runs;
 }
