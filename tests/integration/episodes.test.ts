@@ -1,6 +1,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeWav } from '../../server/src/audio/wav.js';
+import { helmetHeaders } from '../../server/src/plugins/security.js';
 import { FIXTURE_PACK } from '../helpers/paths.js';
 import { startCompanion, type TestCompanion } from '../helpers/app.js';
 import { schemaUnavailableReason, validateSsml } from '../helpers/xmllint.js';
@@ -174,5 +175,53 @@ describe('episode JSON, prepared once and sent as it is asked for', () => {
     const other = await get('/api/episodes/the-light.json', { 'if-none-match': '"0000"' });
     expect(other.statusCode).toBe(200);
     expect(other.body).toBe(first.body);
+  });
+
+  test('the 304 and HEAD answers carry the same security headers as every other answer', async () => {
+    const first = await get('/api/episodes/the-light.json');
+    const notModified = await get('/api/episodes/the-light.json', { 'if-none-match': String(first.headers.etag) });
+    const head = await companion.app.inject({ method: 'HEAD', url: '/api/episodes/the-light.json' });
+    expect(notModified.statusCode).toBe(304);
+    expect(head.statusCode).toBe(200);
+    expect(head.rawPayload.length).toBe(0);
+    expect(head.headers['content-length']).toBe(first.headers['content-length']);
+    const security = await helmetHeaders();
+    expect(Object.keys(security).length).toBeGreaterThanOrEqual(10);
+    for (const answer of [first, notModified, head]) {
+      for (const [name, value] of Object.entries(security)) expect(answer.headers[name], `${answer.statusCode} ${name}`).toBe(value);
+    }
+  });
+
+  test('an unknown episode is still a problem with the security headers', async () => {
+    const response = await get('/api/episodes/nobody.json');
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ code: 'ATL_EPISODE_NOT_FOUND' });
+    expect(response.headers['content-security-policy']).toBe((await helmetHeaders())['content-security-policy']);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+  });
+});
+
+describe('episode JSON written in one go is logged like every other answer', () => {
+  const lines: { level: number; msg: string; url?: string; status?: number }[] = [];
+  let logged: TestCompanion;
+  beforeAll(async () => {
+    logged = await startCompanion(FIXTURE_PACK, undefined, {
+      fastify: { logger: { level: 'debug', stream: { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) } } },
+    });
+    expect((await logged.app.inject('/api/episodes/the-light/transcript.json')).statusCode).toBe(200);
+  });
+  afterAll(async () => {
+    await logged?.close();
+  });
+
+  test('one "answered" line per request, with its status: 200, then 304', async () => {
+    const first = await logged.app.inject('/api/episodes/the-light.json');
+    const again = await logged.app.inject({ url: '/api/episodes/the-light.json', headers: { 'if-none-match': String(first.headers.etag) } });
+    expect([first.statusCode, again.statusCode]).toEqual([200, 304]);
+    const answered = lines.filter((line) => line.msg === 'answered' && line.url === '/api/episodes/the-light.json');
+    expect(answered.map((line) => [line.level, line.status])).toEqual([
+      [20, 200],
+      [20, 304],
+    ]);
   });
 });

@@ -109,8 +109,12 @@ export class PreparedAnswers {
   readonly #notModified: PreparedResponse;
   readonly #chosen = new Map<string, ContentCoding | undefined>();
 
-  /** @param cacheControl sent on 200 and 304, e.g. `no-cache` (revalidate, a cheap 304). */
-  constructor(prepared: PreparedBody, cacheControl: string) {
+  /**
+   * @param cacheControl sent on 200 and 304, e.g. `no-cache` (revalidate, a cheap 304).
+   * @param commonHeaders sent first on every answer (the security headers), so that each
+   *   answer is one header object, written as it is.
+   */
+  constructor(prepared: PreparedBody, cacheControl: string, commonHeaders: Readonly<Record<string, string>> = {}) {
     this.#prepared = prepared;
     this.#available = new Set(Object.keys(prepared.bodies) as ContentCoding[]);
     // Vary: the body depends on Accept-Encoding whenever a compressed copy exists.
@@ -118,6 +122,7 @@ export class PreparedAnswers {
     for (const coding of this.#available) {
       const body = prepared.bodies[coding]!;
       const headers: Record<string, string> = {
+        ...commonHeaders,
         'content-type': prepared.contentType,
         'content-length': String(body.length),
         etag: prepared.etag,
@@ -127,7 +132,7 @@ export class PreparedAnswers {
       if (coding !== 'identity') headers['content-encoding'] = coding;
       this.#ok.set(coding, { status: 200, body, headers });
     }
-    this.#notModified = { status: 304, body: undefined, headers: { etag: prepared.etag, 'cache-control': cacheControl, ...vary } };
+    this.#notModified = { status: 304, body: undefined, headers: { ...commonHeaders, etag: prepared.etag, 'cache-control': cacheControl, ...vary } };
   }
 
   get prepared(): PreparedBody {

@@ -59,16 +59,39 @@ export async function helmetHeaders(options: FastifyHelmetOptions = HELMET_OPTIO
   }
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * The security headers every answer carries (helmet's, with our CSP), for routes
+     * that write their answer's headers in one go (the episode JSON) to include.
+     */
+    readonly securityHeaders: Readonly<Record<string, string>>;
+  }
+}
+
+/** The one security header some routes set themselves (audio and tracks are fetched from other sites). */
+const LOOSENED_BY_ROUTES = 'cross-origin-resource-policy';
+
 /** Renders a client may start per minute before getting 429. */
 export const RENDERS_PER_MINUTE = 30;
 
 export default fp(
   async (app: FastifyInstance) => {
-    const headers = await helmetHeaders();
-    // First, so that routes can loosen one (Cross-Origin-Resource-Policy on audio and tracks).
-    app.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers);
-      done();
+    const headers = Object.freeze(await helmetHeaders());
+    app.decorate('securityHeaders', headers);
+    const entries = Object.entries(headers);
+    // Set as the answer is sent, not as the request arrives: an answer that writes its
+    // own headers in one go (the episode JSON, with these included) skips the hook and
+    // its 12 header copies, while every answer sent through Fastify (routes, static
+    // files, problems, 404) still gets them. The episode JSON with both changes, against
+    // a build without them, both loaded at once: +29% requests per CPU-second (brotli
+    // asked), +12% (no coding); see routes/episodes.ts.
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      for (const [name, value] of entries) {
+        // Routes may loosen one (Cross-Origin-Resource-Policy on audio and tracks): theirs stays.
+        if (name !== LOOSENED_BY_ROUTES || !reply.hasHeader(name)) reply.header(name, value);
+      }
+      done(null, payload);
     });
     await app.register(rateLimit, {
       global: false,
