@@ -120,6 +120,8 @@ class ProcessSlots {
 interface RenderedUtterance {
   readonly sampleRate: number;
   readonly samples: Int16Array;
+  /** Samples of silence after `samples` that belong to it (a cut sentence's rebuilt pause), not yet made. */
+  readonly silenceAfter?: number;
 }
 
 class NativeEspeakEngineImpl implements NativeEspeakEngine {
@@ -389,13 +391,12 @@ function cutAtSeparators(whole: RenderedUtterance, count: number, calibration: C
   for (const [start, end] of separators) {
     if (start <= from) return undefined;
     const pause = Math.max(0, end - start - calibration.separated + calibration.natural);
-    const sentence = new Int16Array(start - from + pause);
-    sentence.set(samples.subarray(from, start));
-    cut.push({ sampleRate, samples: sentence });
+    // Views, not copies: the paragraph's samples are laid together once, by assemble.
+    cut.push({ sampleRate, samples: samples.subarray(from, start), silenceAfter: pause });
     from = end;
   }
   if (from >= samples.length) return undefined;
-  cut.push({ sampleRate, samples: samples.slice(from) });
+  cut.push({ sampleRate, samples: samples.subarray(from) });
   return cut;
 }
 
@@ -495,6 +496,12 @@ async function assemble(outline: SsmlOutline, renders: readonly RenderedUtteranc
       pieces.push(samples);
       length += samples.length;
       trailing = span === undefined ? trailing + samples.length : trailingSilence(samples);
+      const after = Math.round((render.silenceAfter ?? 0) / plan.speedUp);
+      if (after > 0) {
+        pieces.push(new Int16Array(after));
+        length += after;
+        trailing += after;
+      }
     }
   }
   flushPause();
