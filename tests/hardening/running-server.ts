@@ -182,7 +182,7 @@ export async function sizeOf(file: string): Promise<number | undefined> {
 
 /**
  * A stand-in `espeak-ng` on the PATH: the real program, unless a flag file in
- * `folder` tells it to misbehave (`crash`: from its third sentence on, it kills
+ * `folder` tells it to misbehave (`crash`: from its third run on, it kills
  * itself with SIGSEGV, so the render starts well and dies mid-way; `hang`: it
  * sleeps for ever; `slow`: each run takes longer, by the seconds the flag file
  * holds, 0.3 when it is empty; `3 30 2` means 3 s for the first two runs and
@@ -198,9 +198,9 @@ export async function misbehavingEspeak(folder: string): Promise<{ pathVariable:
   const script = `#!/bin/sh
 case "$1" in --version|--voices) exec ${real} "$@";; esac
 if [ -f '${flag('crash')}' ]; then
-  sentences=$(wc -c < '${flag('crash')}')
+  runs=$(wc -c < '${flag('crash')}')
   printf x >> '${flag('crash')}'
-  if [ "$sentences" -ge 2 ]; then kill -SEGV $$; fi
+  if [ "$runs" -ge 2 ]; then kill -SEGV $$; fi
 fi
 if [ -f '${flag('hang')}' ]; then exec sleep 600; fi
 if [ -f '${flag('slow')}' ]; then
