@@ -183,7 +183,8 @@ export async function sizeOf(file: string): Promise<number | undefined> {
 /**
  * A stand-in `espeak-ng` on the PATH: the real program, unless a flag file in
  * `folder` tells it to misbehave (`crash`: from its third run on, it kills
- * itself with SIGSEGV, so the render starts well and dies mid-way; `hang`: it
+ * itself with SIGSEGV, so the render starts well, the calibration pair
+ * measured, and dies on the episode's chapters before any audio is sent; `hang`: it
  * sleeps for ever; `slow`: each run takes longer, by the seconds the flag file
  * holds, 0.3 when it is empty; `3 30 2` means 3 s for the first two runs and
  * 30 s for every later one). The test raises and lowers the flags while the
