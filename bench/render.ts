@@ -24,8 +24,8 @@ import { get } from 'node:http';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { availableEncoders, ffmpegMp3Encoder, mp3Encoder, opusAudioEncoder } from '../server/src/audio/encoders.js';
-import { ffmpegMp3Available } from '../server/src/audio/mp3-program.js';
+import { availableEncoders, ffmpegMp3Encoder, lameMp3Encoder, mp3Encoder, opusAudioEncoder } from '../server/src/audio/encoders.js';
+import { mp3ProgramAvailable } from '../server/src/audio/mp3-program.js';
 import { opusEncoder } from '../server/src/audio/opus.js';
 import { createCatalog, type CatalogEntry } from '../server/src/catalog.js';
 import { PROJECT_ROOT } from '../server/src/config.js';
@@ -76,7 +76,7 @@ async function best(work: () => Promise<number>): Promise<{ audio: number; wall:
   return result;
 }
 
-/** The MP3 encoder the server uses here: ffmpeg's LAME when ffmpeg is installed, else LAME as WebAssembly. */
+/** The MP3 encoder the server uses here: the `lame` program or ffmpeg's LAME when installed, else LAME as WebAssembly. */
 const serverMp3 = (await availableEncoders()).find((encoder) => encoder.format === 'mp3') ?? mp3Encoder;
 
 const folders: string[] = [];
@@ -267,7 +267,9 @@ try {
   console.log('');
   if (renders.length > 0) {
     const audio = renders.reduce((sum, render) => sum + seconds(render), 0);
-    const mp3Encoders = (await ffmpegMp3Available()) ? [mp3Encoder, ffmpegMp3Encoder] : [mp3Encoder];
+    const mp3Encoders = [mp3Encoder];
+    if (await mp3ProgramAvailable('ffmpeg')) mp3Encoders.push(ffmpegMp3Encoder);
+    if (await mp3ProgramAvailable('lame')) mp3Encoders.push(lameMp3Encoder);
     for (const encoder of mp3Encoders) {
       let mp3Bytes = 0;
       const mp3 = await best(async () => {

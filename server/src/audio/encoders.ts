@@ -1,12 +1,12 @@
 /**
  * The encoders this machine offers, as the renditions want them: MP3 always
- * (ffmpeg's LAME when ffmpeg is installed, else LAME as WebAssembly), Opus
+ * (the `lame` program, or ffmpeg's LAME, when installed, else LAME as WebAssembly), Opus
  * when ffmpeg or opusenc is installed. WAV needs no encoder and is added by
  * the renditions themselves (formats.ts).
  */
 import type { AudioEncoder, EncoderStream } from './formats.js';
 import { DEFAULT_MP3_KBPS, encodeMp3, openMp3Stream } from './mp3.js';
-import { FFMPEG_MP3_QUALITY, ffmpegMp3Available, openFfmpegMp3Stream } from './mp3-program.js';
+import { MP3_PROGRAM_QUALITY, mp3ProgramAvailable, openProgramMp3Stream, type Mp3Program } from './mp3-program.js';
 import { DEFAULT_OPUS_KBPS, opusEncoder } from './opus.js';
 
 /** MP3 at 48 kb/s mono (LAME as WebAssembly), streamed as it is encoded, with a gapless Info frame in the stored file. */
@@ -46,15 +46,28 @@ async function encodeWhole(open: (onBytes: (bytes: Buffer) => void) => EncoderSt
   }
 }
 
-/** MP3 at 48 kb/s mono through ffmpeg's libmp3lame, streamed, with the same gapless Info frame in the stored file. */
-export const ffmpegMp3Encoder: AudioEncoder = {
-  format: 'mp3',
-  contentType: 'audio/mpeg',
-  extension: 'mp3',
-  id: `mp3-${DEFAULT_MP3_KBPS}k-lame-ffmpeg-q${FFMPEG_MP3_QUALITY}-gapless-1`,
-  encode: (samples, sampleRate) => encodeWhole((onBytes) => openFfmpegMp3Stream(sampleRate, onBytes), samples),
-  openStream: async (sampleRate, onBytes) => openFfmpegMp3Stream(sampleRate, onBytes),
-};
+/** MP3 at 48 kb/s mono through an installed LAME (`program`), streamed, with the same gapless Info frame in the stored file. */
+function programMp3Encoder(program: Mp3Program): AudioEncoder {
+  return {
+    format: 'mp3',
+    contentType: 'audio/mpeg',
+    extension: 'mp3',
+    id: `mp3-${DEFAULT_MP3_KBPS}k-lame-${program}-q${MP3_PROGRAM_QUALITY}-gapless-1`,
+    encode: (samples, sampleRate) => encodeWhole((onBytes) => openProgramMp3Stream(program, sampleRate, onBytes), samples),
+    openStream: async (sampleRate, onBytes) => openProgramMp3Stream(program, sampleRate, onBytes),
+  };
+}
+
+/** MP3 through the `lame` program (Debian: apt-get install lame). */
+export const lameMp3Encoder: AudioEncoder = programMp3Encoder('lame');
+/** MP3 through ffmpeg's libmp3lame. */
+export const ffmpegMp3Encoder: AudioEncoder = programMp3Encoder('ffmpeg');
+
+/** The MP3 encoder this machine runs fastest: `lame`, else ffmpeg's LAME, else LAME as WebAssembly. */
+export async function bestMp3Encoder(): Promise<AudioEncoder> {
+  const [lame, ffmpeg] = await Promise.all([mp3ProgramAvailable('lame'), mp3ProgramAvailable('ffmpeg')]);
+  return lame ? lameMp3Encoder : ffmpeg ? ffmpegMp3Encoder : mp3Encoder;
+}
 
 /** Ogg Opus at 32 kb/s mono; only listed by {@link availableEncoders} when a program can make it. */
 export const opusAudioEncoder: AudioEncoder = {
@@ -66,11 +79,10 @@ export const opusAudioEncoder: AudioEncoder = {
 };
 
 /**
- * The encoders that work here: MP3 (through ffmpeg when it has libmp3lame,
- * else WebAssembly), plus Opus when `ffmpeg` (with libopus) or `opusenc` is on the PATH.
+ * The encoders that work here: MP3 ({@link bestMp3Encoder}), plus Opus when
+ * `ffmpeg` (with libopus) or `opusenc` is on the PATH.
  */
 export async function availableEncoders(): Promise<readonly AudioEncoder[]> {
-  const [opus, ffmpegMp3] = await Promise.all([opusEncoder().detect(), ffmpegMp3Available()]);
-  const mp3 = ffmpegMp3 ? ffmpegMp3Encoder : mp3Encoder;
+  const [opus, mp3] = await Promise.all([opusEncoder().detect(), bestMp3Encoder()]);
   return opus === undefined ? [mp3] : [mp3, opusAudioEncoder];
 }

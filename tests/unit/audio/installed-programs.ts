@@ -12,6 +12,7 @@ import { runProgram } from '../../../server/src/audio/external-program.js';
 const PACKAGES: Readonly<Record<string, string>> = {
   'espeak-ng': 'espeak-ng',
   ffmpeg: 'ffmpeg',
+  lame: 'lame',
   opusenc: 'opus-tools',
   festival: 'festival',
 };

@@ -1,31 +1,51 @@
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { EncoderError } from '../../../server/src/audio/encoder-error.js';
-import { availableEncoders, ffmpegMp3Encoder } from '../../../server/src/audio/encoders.js';
+import { availableEncoders, bestMp3Encoder, ffmpegMp3Encoder, lameMp3Encoder } from '../../../server/src/audio/encoders.js';
 import { runProgram } from '../../../server/src/audio/external-program.js';
 import { MP3_ENCODER_DELAY, countFrames } from '../../../server/src/audio/mp3.js';
-import { ffmpegMp3Available, openFfmpegMp3Stream } from '../../../server/src/audio/mp3-program.js';
+import { mp3ProgramAvailable, openProgramMp3Stream, type Mp3Program } from '../../../server/src/audio/mp3-program.js';
 import { decodeWithFfmpeg, requireProgram } from './installed-programs.js';
 import { threeSecondsOfSpeech } from './speech-sample.js';
 
-/** ffmpeg processes that are children of this test process. */
-async function childFfmpegs(): Promise<string[]> {
+/** `program` processes that are children of this test process. */
+async function children(program: Mp3Program): Promise<string[]> {
   const { stdout } = await runProgram('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)]);
-  return stdout.toString('utf8').split('\n').filter((line) => line.includes('ffmpeg'));
+  return stdout.toString('utf8').split('\n').filter((line) => line.trim().endsWith(` ${program}`));
 }
 
-describe('MP3 through ffmpeg', () => {
+test('this machine uses the lame program for MP3: it is installed (as is ffmpeg), and starts faster', async () => {
+  await requireProgram('lame');
+  expect(await mp3ProgramAvailable('lame')).toBe(true);
+  expect(await mp3ProgramAvailable('ffmpeg')).toBe(true);
+  expect(await bestMp3Encoder()).toBe(lameMp3Encoder);
+  expect((await availableEncoders()).find((encoder) => encoder.format === 'mp3')).toBe(lameMp3Encoder);
+});
+
+test('a program that is not installed is not available', async () => {
+  // Looked up on a PATH with neither program, in a fresh copy of the module (the answer is kept per module).
+  const path = process.env.PATH;
+  process.env.PATH = '/nonexistent';
+  try {
+    vi.resetModules();
+    const fresh = await import('../../../server/src/audio/mp3-program.js');
+    expect(await fresh.mp3ProgramAvailable('lame')).toBe(false);
+    expect(await fresh.mp3ProgramAvailable('ffmpeg')).toBe(false);
+  } finally {
+    process.env.PATH = path;
+  }
+});
+
+describe.each([
+  { program: 'lame' as const, encoder: lameMp3Encoder, versionArgs: ['--version'] },
+  { program: 'ffmpeg' as const, encoder: ffmpegMp3Encoder, versionArgs: ['-version'] },
+])('MP3 through $program', ({ program, encoder, versionArgs }) => {
   let speech: { samples: Int16Array; sampleRate: number };
   let mp3: Buffer;
 
   beforeAll(async () => {
-    await requireProgram('ffmpeg', ['-version']);
+    await requireProgram(program, versionArgs);
     speech = await threeSecondsOfSpeech();
-    mp3 = await ffmpegMp3Encoder.encode(speech.samples, speech.sampleRate);
-  });
-
-  test('is what this machine uses for MP3, since ffmpeg has libmp3lame', async () => {
-    expect(await ffmpegMp3Available()).toBe(true);
-    expect((await availableEncoders()).find((encoder) => encoder.format === 'mp3')).toBe(ffmpegMp3Encoder);
+    mp3 = await encoder.encode(speech.samples, speech.sampleRate);
   });
 
   test('writes 48 kb/s mono MP3 after a gapless Info frame, and decodes to exactly the input’s length', async () => {
@@ -33,7 +53,7 @@ describe('MP3 through ffmpeg', () => {
     expect(mp3.readUInt32BE(21)).toBe(countFrames(mp3) - 1);
     expect(mp3.readUInt32BE(25)).toBe(mp3.length);
     expect(mp3.readUIntBE(50, 3) >> 12).toBe(MP3_ENCODER_DELAY);
-    // No ID3 tag at either end, no Xing frame of ffmpeg's own: the Info frame is the only one.
+    // No ID3 tag at either end, no Xing or LAME frame of the program's own: the Info frame is the only one.
     expect(mp3.subarray(17).includes('Info')).toBe(false);
     expect(mp3.toString('ascii', 0, 3)).not.toBe('ID3');
     expect(mp3.toString('ascii', mp3.length - 128, mp3.length - 125)).not.toBe('TAG');
@@ -45,30 +65,30 @@ describe('MP3 through ffmpeg', () => {
     expect(decoded.reduce((max, value) => Math.max(max, Math.abs(value)), 0)).toBeGreaterThan(3000);
   });
 
-  test('gives its bytes as ffmpeg writes them, before the end', async () => {
+  test('gives its bytes as the program writes them, before the end', async () => {
     const arrived: number[] = [];
     let ended = false;
-    const stream = openFfmpegMp3Stream(speech.sampleRate, (bytes) => arrived.push(ended ? -bytes.length : bytes.length));
-    // Ten times the sample, in steps: ffmpeg writes frames while more input comes.
+    const stream = openProgramMp3Stream(program, speech.sampleRate, (bytes) => arrived.push(ended ? -bytes.length : bytes.length));
+    // Ten times the sample, in steps: the program writes frames while more input comes.
     for (let round = 0; round < 10; round++) await stream.write(speech.samples);
     while (arrived.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     const { header } = await stream.end();
     ended = true;
     expect(header.toString('ascii', 13, 17)).toBe('Info');
     expect(arrived.filter((size) => size > 0).length).toBeGreaterThan(0);
-    expect(await childFfmpegs()).toEqual([]);
+    expect(await children(program)).toEqual([]);
   });
 
-  test('abandoning stops the ffmpeg process; a finished stream refuses more', async () => {
-    const stream = openFfmpegMp3Stream(speech.sampleRate, () => undefined);
+  test('abandoning stops the process; a finished stream refuses more', async () => {
+    const stream = openProgramMp3Stream(program, speech.sampleRate, () => undefined);
     await stream.write(speech.samples);
     stream.abandon();
     await expect(stream.write(speech.samples)).rejects.toBeInstanceOf(EncoderError);
-    for (let tries = 0; tries < 100 && (await childFfmpegs()).length > 0; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await childFfmpegs()).toEqual([]);
+    for (let tries = 0; tries < 100 && (await children(program)).length > 0; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await children(program)).toEqual([]);
   });
 
   test('refuses a bit rate the sample rate cannot carry', () => {
-    expect(() => openFfmpegMp3Stream(22_050, () => undefined, { kbps: 320 })).toThrow(/not an MP3 bit rate/);
+    expect(() => openProgramMp3Stream(program, 22_050, () => undefined, { kbps: 320 })).toThrow(/not an MP3 bit rate/);
   });
 });

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { availableEncoders, mp3Encoder } from '../../../server/src/audio/encoders.js';
+import { availableEncoders, ffmpegMp3Encoder, lameMp3Encoder, mp3Encoder } from '../../../server/src/audio/encoders.js';
 import { createCatalog } from '../../../server/src/catalog.js';
 import { loadContentPack } from '../../../server/src/content/load.js';
 import { createRenditions, type Rendition } from '../../../server/src/renditions/renditions.js';
@@ -64,6 +64,7 @@ describe.each(ENGINES)('a real episode rendered by the $name engine', ({ create,
 
   beforeAll(async () => {
     await requireProgram('ffmpeg', ['-version']);
+    await requireProgram('lame');
     if (needs !== undefined) await requireProgram(needs);
     engine = create();
     cacheDir = await mkdtemp(path.join(tmpdir(), 'atl-audio-timings-'));
@@ -71,6 +72,7 @@ describe.each(ENGINES)('a real episode rendered by the $name engine', ({ create,
     const encoders = await availableEncoders();
     // ffmpeg is here (required above), so Opus is too: the test covers every format the server offers.
     expect(encoders.map((encoder) => encoder.format)).toEqual(['mp3', 'opus']);
+    expect(encoders[0]).toBe(lameMp3Encoder);
     const made = createRenditions({ engine, cacheDir, encoders });
     const narration = catalog.find(EPISODE)!.narration;
     for (const format of ['mp3', 'opus', 'wav'] as const) {
@@ -78,10 +80,12 @@ describe.each(ENGINES)('a real episode rendered by the $name engine', ({ create,
       renditions[format] = rendition;
       decoded[format] = await decodeWithFfmpeg(rendition.audioFile, RATE);
     }
-    // MP3 comes from ffmpeg here; where ffmpeg is missing it comes from LAME as WebAssembly: that one too, from the same chapters.
-    const wasm = await createRenditions({ engine, cacheDir, encoders: [mp3Encoder] }).render({ narration, format: 'mp3', rate: 1 });
-    renditions['mp3 (WebAssembly)'] = wasm;
-    decoded['mp3 (WebAssembly)'] = await decodeWithFfmpeg(wasm.audioFile, RATE);
+    // MP3 comes from the lame program here; where it is missing, from ffmpeg, else from LAME as WebAssembly: those too, from the same chapters.
+    for (const [name, encoder] of [['mp3 (ffmpeg)', ffmpegMp3Encoder], ['mp3 (WebAssembly)', mp3Encoder]] as const) {
+      const other = await createRenditions({ engine, cacheDir, encoders: [encoder] }).render({ narration, format: 'mp3', rate: 1 });
+      renditions[name] = other;
+      decoded[name] = await decodeWithFfmpeg(other.audioFile, RATE);
+    }
   }, 180_000);
 
   afterAll(async () => {
@@ -89,7 +93,7 @@ describe.each(ENGINES)('a real episode rendered by the $name engine', ({ create,
     if (cacheDir !== undefined) await rm(cacheDir, { recursive: true, force: true });
   });
 
-  test.each(['mp3', 'mp3 (WebAssembly)', 'opus', 'wav'])('%s: the last cue ends within 100 ms of the decoded audio’s end', (format) => {
+  test.each(['mp3', 'mp3 (ffmpeg)', 'mp3 (WebAssembly)', 'opus', 'wav'])('%s: the last cue ends within 100 ms of the decoded audio’s end', (format) => {
     const cues = cueTimes(captionsVtt(renditions[format]!));
     const durationMs = decoded[format]!.length / perMs;
     expect(cues.length).toBe(renditions[format]!.sentences.length);
@@ -99,7 +103,7 @@ describe.each(ENGINES)('a real episode rendered by the $name engine', ({ create,
     expect(Math.abs(chaptersJson(renditions[format]!).chapters.at(-1)!.endTime * 1000 - durationMs)).toBeLessThan(100);
   });
 
-  test.each(['mp3', 'mp3 (WebAssembly)', 'opus', 'wav'])('%s: every cue starts on speech, right after the silence before it', (format) => {
+  test.each(['mp3', 'mp3 (ffmpeg)', 'mp3 (WebAssembly)', 'opus', 'wav'])('%s: every cue starts on speech, right after the silence before it', (format) => {
     const starts = cueTimes(captionsVtt(renditions[format]!)).map((cue) => cue.start);
     expect(startsOffSpeech(decoded[format]!, starts)).toEqual([]);
     // The measure can tell: a quarter of a second earlier, the starts fall in the pauses.
@@ -110,6 +114,9 @@ describe.each(ENGINES)('a real episode rendered by the $name engine', ({ create,
   test('every format carries the same time line', () => {
     expect(renditions.opus!.sentences).toEqual(renditions.mp3!.sentences);
     expect(renditions.wav!.sentences).toEqual(renditions.mp3!.sentences);
+    expect(renditions['mp3 (ffmpeg)']!.sentences).toEqual(renditions.mp3!.sentences);
     expect(renditions['mp3 (WebAssembly)']!.sentences).toEqual(renditions.mp3!.sentences);
+    // Same LAME, same settings: the two programs' files decode to the same number of samples.
+    expect(decoded['mp3 (ffmpeg)']!.length).toBe(decoded.mp3!.length);
   });
 });
