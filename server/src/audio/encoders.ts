@@ -46,13 +46,16 @@ async function encodeWhole(open: (onBytes: (bytes: Buffer) => void) => EncoderSt
   }
 }
 
+/** How each program's files are named in the cache (ffmpeg's name predates the lame program's). */
+const PROGRAM_IDS: Readonly<Record<Mp3Program, string>> = { lame: 'lame-cli', ffmpeg: 'lame-ffmpeg' };
+
 /** MP3 at 48 kb/s mono through an installed LAME (`program`), streamed, with the same gapless Info frame in the stored file. */
 function programMp3Encoder(program: Mp3Program): AudioEncoder {
   return {
     format: 'mp3',
     contentType: 'audio/mpeg',
     extension: 'mp3',
-    id: `mp3-${DEFAULT_MP3_KBPS}k-lame-${program}-q${MP3_PROGRAM_QUALITY}-gapless-1`,
+    id: `mp3-${DEFAULT_MP3_KBPS}k-${PROGRAM_IDS[program]}-q${MP3_PROGRAM_QUALITY}-gapless-1`,
     encode: (samples, sampleRate) => encodeWhole((onBytes) => openProgramMp3Stream(program, sampleRate, onBytes), samples),
     openStream: async (sampleRate, onBytes) => openProgramMp3Stream(program, sampleRate, onBytes),
   };
