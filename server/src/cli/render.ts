@@ -1,14 +1,21 @@
 /**
- * `npm run render -- [--content DIR] [--cache DIR] [--engine NAME]`: renders
- * every episode into the cache (audio in every format this machine makes,
- * and the time line the tracks come from), with a progress bar, and prints
- * per episode its duration, its size in each format and the real-time
- * factor (seconds of audio per second of rendering). Episodes already in
- * the cache say so instead of a factor.
+ * `npm run render -- [--content DIR] [--cache DIR] [--engine NAME] [--jobs N]`:
+ * renders every episode into the cache (audio in every format this machine
+ * makes, and the time line the tracks come from), with a progress bar, and
+ * prints per episode its duration, its size in each format and the real-time
+ * factor (seconds of audio per second of rendering), then the factor of the
+ * whole run. Episodes already in the cache say so instead of a factor.
+ *
+ * Episodes render `--jobs` at a time, by default one per core: an episode's
+ * render keeps a core busy only part of the time (speech and encoding take
+ * turns), so the pack renders faster that way (measured on 2 cores, native
+ * engine: 200x real time one at a time, 250x two at a time). An episode's own
+ * factor is then what it got while sharing the machine.
  *
  * Exit codes: 0 all rendered, 1 an episode failed or the pack is broken,
  * 2 a bad command line.
  */
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { availableEncoders } from '../audio/encoders.js';
@@ -18,7 +25,8 @@ import { ContentError, loadContentPack } from '../content/load.js';
 import { createRenditions } from '../renditions/renditions.js';
 import { selectSpeechEngine } from '../speech/select.js';
 
-const USAGE = 'Usage: npm run render -- [--content DIR] [--cache DIR] [--engine auto|embedded|espeak-ng|say]';
+const USAGE = 'Usage: npm run render -- [--content DIR] [--cache DIR] [--engine auto|embedded|espeak-ng|say] [--jobs N (episodes at a time; default: one per core)]';
+const MAX_JOBS = 64;
 
 /** `m:ss`, as a player shows a length. */
 function formatDuration(ms: number): string {
@@ -40,7 +48,10 @@ function fail(message: string, code: number): never {
 async function main(): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { content: { type: 'string' }, cache: { type: 'string' }, engine: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({
+      options: { content: { type: 'string' }, cache: { type: 'string' }, engine: { type: 'string' }, jobs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
   } catch (error) {
     fail(`${(error as Error).message}\n${USAGE}`, 2);
   }
@@ -52,6 +63,8 @@ async function main(): Promise<void> {
   const cacheDir = path.resolve(values.cache ?? process.env.CACHE_DIR ?? path.join(PROJECT_ROOT, '.cache'));
   const choice = values.engine ?? process.env.SPEECH_ENGINE ?? 'auto';
   if (!(ENGINE_CHOICES as readonly string[]).includes(choice)) fail(`--engine must be one of ${ENGINE_CHOICES.join(', ')}, not "${choice}"\n${USAGE}`, 2);
+  const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_JOBS) fail(`--jobs must be a whole number from 1 to ${MAX_JOBS}, not "${values.jobs}"\n${USAGE}`, 2);
 
   let pack;
   try {
@@ -67,8 +80,8 @@ async function main(): Promise<void> {
     engine,
     cacheDir,
     encoders: await availableEncoders(),
-    // One episode at a time here: the factor printed is that episode's own.
-    maxConcurrentRenders: 1,
+    maxConcurrentRenders: jobs,
+    maxPendingRenders: jobs,
     onDiscard: (file, why) => process.stderr.write(`Discarded a broken cache entry (${why}): ${file}\n`),
     onStoreFailure: (folder, error, next) =>
       process.stderr.write(`Cannot write the cache in ${folder} (${error instanceof Error ? error.message : String(error)})${next === undefined ? '' : `; writing to ${next} instead`}\n`),
@@ -85,41 +98,61 @@ async function main(): Promise<void> {
     if (tty) process.stdout.write(`\r${line.slice(0, (process.stdout.columns ?? 80) - 1).padEnd((process.stdout.columns ?? 80) - 1)}`);
     else process.stdout.write(`${line}\n`);
   };
+  // One row per episode, in the pack's order, whichever finishes first.
   const rows: string[] = [];
+  let finished = 0;
   let failures = 0;
   let totalAudioMs = 0;
-  let totalRenderMs = 0;
-  try {
-    for (const [index, entry] of entries.entries()) {
-      if (stop.signal.aborted) break;
-      showProgress(index, `rendering ${entry.episode.id}`);
-      const request = { narration: entry.narration, rate: 1 };
-      const cached = (await Promise.all(formats.map((format) => renditions.findCached({ ...request, format })))).every((found) => found !== undefined);
-      const started = performance.now();
-      try {
-        const sizes: string[] = [];
-        let durationMs = 0;
-        for (const format of formats) {
-          const rendition = await renditions.render({ ...request, format }, { signal: stop.signal });
-          durationMs = rendition.durationMs;
-          sizes.push(`${format} ${(rendition.bytes / 1024).toFixed(0)} kB`);
-        }
-        const tookMs = performance.now() - started;
-        const speed = cached ? 'in the cache already' : `${(durationMs / tookMs).toFixed(0)}x real time`;
-        if (!cached) {
-          totalAudioMs += durationMs;
-          totalRenderMs += tookMs;
-        }
-        rows.push(`${entry.episode.id.padEnd(28)} ${formatDuration(durationMs).padStart(6)}  ${sizes.join(', ').padEnd(40)}  ${speed}`);
-      } catch (error) {
-        failures++;
-        rows.push(`${entry.episode.id.padEnd(28)} FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  let firstStart: number | undefined;
+  let lastEnd = 0;
+  const rendering = new Set<string>();
+  const renderOne = async (index: number): Promise<void> => {
+    const entry = entries[index]!;
+    rendering.add(entry.episode.id);
+    showProgress(finished, `rendering ${[...rendering].join(', ')}`);
+    const request = { narration: entry.narration, rate: 1 };
+    const cached = (await Promise.all(formats.map((format) => renditions.findCached({ ...request, format })))).every((found) => found !== undefined);
+    const started = performance.now();
+    try {
+      const sizes: string[] = [];
+      let durationMs = 0;
+      for (const format of formats) {
+        const rendition = await renditions.render({ ...request, format }, { signal: stop.signal });
+        durationMs = rendition.durationMs;
+        sizes.push(`${format} ${(rendition.bytes / 1024).toFixed(0)} kB`);
       }
+      const ended = performance.now();
+      const speed = cached ? 'in the cache already' : `${(durationMs / (ended - started)).toFixed(0)}x real time`;
+      if (!cached) {
+        totalAudioMs += durationMs;
+        firstStart = Math.min(firstStart ?? started, started);
+        lastEnd = Math.max(lastEnd, ended);
+      }
+      rows[index] = `${entry.episode.id.padEnd(28)} ${formatDuration(durationMs).padStart(6)}  ${sizes.join(', ').padEnd(40)}  ${speed}`;
+    } catch (error) {
+      failures++;
+      rows[index] = `${entry.episode.id.padEnd(28)} FAILED: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      rendering.delete(entry.episode.id);
+      finished++;
     }
-    showProgress(rows.length, stop.signal.aborted ? 'interrupted' : 'done');
+  };
+  try {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(jobs, entries.length) }, async () => {
+        while (next < entries.length && !stop.signal.aborted) await renderOne(next++);
+      }),
+    );
+    showProgress(finished, stop.signal.aborted ? 'interrupted' : 'done');
     if (tty) process.stdout.write('\n');
-    const summary = totalRenderMs > 0 ? `\nrendered ${formatDuration(totalAudioMs)} of audio at ${(totalAudioMs / totalRenderMs).toFixed(0)}x real time (${formats.join(', ')} and the tracks)\n` : '\n';
-    process.stdout.write(`${'episode'.padEnd(28)} ${'length'.padStart(6)}  ${'size'.padEnd(40)}  speed\n${rows.join('\n')}\n${summary}`);
+    const wallMs = lastEnd - (firstStart ?? lastEnd);
+    const atOnce = `${jobs} episode${jobs === 1 ? '' : 's'} at a time`;
+    const summary =
+      wallMs > 0
+        ? `\nrendered ${formatDuration(totalAudioMs)} of audio in ${(wallMs / 1000).toFixed(1)} s at ${(totalAudioMs / wallMs).toFixed(0)}x real time (${formats.join(', ')} and the tracks; ${atOnce})\n`
+        : '\n';
+    process.stdout.write(`${'episode'.padEnd(28)} ${'length'.padStart(6)}  ${'size'.padEnd(40)}  speed\n${rows.filter((row) => row !== undefined).join('\n')}\n${summary}`);
   } finally {
     await engine.close();
   }

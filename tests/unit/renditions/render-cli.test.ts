@@ -1,11 +1,12 @@
 /**
  * `npm run render` (server/src/cli/render.ts), run as a program over the
  * fixture pack with a throw-away cache: progress, then per episode its
- * length, sizes and real-time factor; a second run finds the cache.
+ * length, sizes and real-time factor; a second run finds the cache; several
+ * episodes render at once, listed in the pack's order.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -32,7 +33,9 @@ describe('npm run render', () => {
     expect(stdout).toMatch(/^\[-{30}\] 0\/1 rendering the-light$/m);
     expect(stdout).toMatch(/^\[#{30}\] 1\/1 done$/m);
     expect(stdout).toMatch(/^the-light +0:\d\d {2}wav \d+ kB, mp3 \d+ kB(, opus \d+ kB)? +\d+x real time$/m);
-    expect(stdout).toMatch(/^rendered 0:\d\d of audio at \d+x real time/m);
+    // One episode at a time per core, by default.
+    const atOnce = `${availableParallelism()} episode${availableParallelism() === 1 ? '' : 's'} at a time`;
+    expect(stdout).toMatch(new RegExp(`^rendered 0:\\d\\d of audio in \\d+\\.\\d s at \\d+x real time \\(.*; ${atOnce}\\)$`, 'm'));
   }, 150_000);
 
   test('a second run finds every episode in the cache', async () => {
@@ -43,10 +46,33 @@ describe('npm run render', () => {
   test.each([
     { args: ['--engine', 'klingon'], message: /--engine must be one of auto, embedded, espeak-ng, say, not "klingon"/, code: 2 },
     { args: ['--volume', '11'], message: /Unknown option '--volume'/, code: 2 },
+    { args: ['--jobs', '0'], message: /--jobs must be a whole number from 1 to 64, not "0"/, code: 2 },
+    { args: ['--jobs', 'two'], message: /--jobs must be a whole number from 1 to 64, not "two"/, code: 2 },
   ])('refuses $args with exit code $code', { timeout: 60_000 }, async ({ args, message, code }) => {
     const failure = (await renderCli('--cache', cacheDir, ...args).catch((error: unknown) => error)) as { code: number; stderr: string };
     expect(failure.code).toBe(code);
     expect(failure.stderr).toMatch(message);
+  });
+
+  test('--jobs 2 renders two episodes at a time and lists them in the pack’s order', { timeout: 150_000 }, async () => {
+    // The fixture's one episode three times over, under three names.
+    const pack = await mkdtemp(path.join(tmpdir(), 'atl-render-three-'));
+    const cache = await mkdtemp(path.join(tmpdir(), 'atl-render-three-cache-'));
+    try {
+      await cp(FIXTURE_PACK, pack, { recursive: true });
+      const [episode] = JSON.parse(await readFile(path.join(pack, 'episodes.json'), 'utf8')) as { id: string; title: string }[];
+      const ids = ['first-light', 'second-light', 'third-light'];
+      await writeFile(path.join(pack, 'episodes.json'), JSON.stringify(ids.map((id, n) => ({ ...episode, id, title: `${episode!.title} ${n + 1}` }))));
+      const { stdout } = await run(tsx, ['server/src/cli/render.ts', '--content', pack, '--cache', cache, '--engine', 'espeak-ng', '--jobs', '2'], { cwd: ROOT, timeout: 120_000 });
+      expect(stdout).toMatch(/^\[#{30}\] 3\/3 done$/m);
+      // Two under way at once, at some point.
+      expect(stdout).toMatch(/^\[[#-]{30}\] [012]\/3 rendering [a-z-]+-light, [a-z-]+-light$/m);
+      const rows = stdout.split('\n').filter((line) => / +\d+x real time$/.test(line)).map((line) => line.split(' ')[0]);
+      expect(rows).toEqual(ids);
+      expect(stdout).toMatch(/^rendered \d:\d\d of audio in \d+\.\d s at \d+x real time \(.*; 2 episodes at a time\)$/m);
+    } finally {
+      await Promise.all([rm(pack, { recursive: true, force: true }), rm(cache, { recursive: true, force: true })]);
+    }
   });
 
   test('a broken content pack renders nothing and names the problem', { timeout: 60_000 }, async () => {
