@@ -8,7 +8,10 @@
  *   asked with the Accept-Encoding a browser sends (`gzip, deflate, br`), so the companion
  *   answers its precompressed brotli copy (about 3 kB of the 18 kB JSON) and the hello-world
  *   its 17 bytes, as it would; and (c') both asked without Accept-Encoding, so the companion
- *   sends the 18 kB as they are. Same requests to both servers in each pair; both printed;
+ *   sends the 18 kB as they are. Same requests to both servers in each pair; both printed.
+ *   A third server in each pair, with no target: a bare Node.js http server replaying the
+ *   companion's recorded answers, bytes and headers, which shows how near the reference
+ *   any Node server gets with those bytes beside the same client on this machine;
  * - the server's resident memory at the end (target: under 150 MB).
  *
  * Two servers answer the audio: nginx, and the companion as built (`dist/`: run
@@ -22,11 +25,13 @@
  *
  *     npx tsx bench/http.ts [--duration 10] [--connections 32] [--companion <built checkout>] [--cache <dir>] [--log-level info]
  *
- * The same file is also the entry point of the hello-world child (`--serve hello`).
+ * The same file is also the entry point of the hello-world child (`--serve hello`) and of
+ * the bare Node server that replays the companion's JSON answers (`--serve bytes`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { get as httpGet, createServer, type OutgoingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -93,6 +98,46 @@ async function serveHello(port: number): Promise<void> {
   const app = Fastify();
   app.get('/', async () => ({ hello: 'world' }));
   await app.listen({ host: HOST, port });
+}
+
+/** One answer as the companion sent it: status, headers and body bytes (not decoded). */
+interface RecordedAnswer {
+  status: number;
+  headers: OutgoingHttpHeaders;
+  body: string;
+}
+
+/** `url` asked with `headers`, its answer kept as sent: Node's client does not decode bodies, unlike fetch. */
+function recordAnswer(url: string, headers: Record<string, string>): Promise<RecordedAnswer> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { headers, agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const kept = { ...response.headers };
+        // Hop-by-hop and per-answer fields: Node's server sets its own.
+        for (const name of ['connection', 'keep-alive', 'date', 'transfer-encoding']) delete kept[name];
+        resolve({ status: response.statusCode ?? 0, headers: kept, body: Buffer.concat(chunks).toString('base64') });
+      });
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+/**
+ * A bare Node.js http server (no framework) answering every request with the
+ * companion's own recorded answer, the brotli one when asked for it: the most
+ * any server in Node could do with those bytes, on this machine, beside the same client.
+ */
+async function serveSameBytes(port: number, file: string): Promise<void> {
+  const recorded = JSON.parse(await readFile(file, 'utf8')) as { plain: RecordedAnswer; br: RecordedAnswer };
+  const ready = (answer: RecordedAnswer) => ({ status: answer.status, headers: answer.headers, body: Buffer.from(answer.body, 'base64') });
+  const plain = ready(recorded.plain);
+  const br = ready(recorded.br);
+  createServer((request, response) => {
+    const answer = (request.headers['accept-encoding'] ?? '').includes('br') ? br : plain;
+    response.writeHead(answer.status, answer.headers).end(answer.body);
+  }).listen(port, HOST);
 }
 
 // ---------------------------------------------------------------------------
@@ -308,6 +353,15 @@ function ratioLine(name: string, ours: Figures | undefined, reference: Figures |
   return `${pad(name, 50)} ${ratio.toFixed(2)}x  target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'}${cpu}${failed}`;
 }
 
+/** A ratio with no target: what the reference leaves reachable. */
+function ceilingLine(name: string, ours: Figures, reference: Figures): string {
+  const cpu =
+    ours.requestsPerCpuSecond !== undefined && reference.requestsPerCpuSecond !== undefined
+      ? `, per CPU-second ${(ours.requestsPerCpuSecond / reference.requestsPerCpuSecond).toFixed(2)}x`
+      : '';
+  return `${pad(name, 50)} ${(ours.requestsPerSecond / reference.requestsPerSecond).toFixed(2)}x${cpu}`;
+}
+
 // ---------------------------------------------------------------------------
 // The companion.
 
@@ -426,6 +480,15 @@ async function main(): Promise<void> {
     const hello = startChild('hello-world', process.execPath, ['--import', 'tsx', THIS_FILE, '--serve', 'hello', String(helloPort)]);
     const helloUrl = `http://${HOST}:${helloPort}/`;
     await waitFor(hello, helloUrl, 30_000);
+    // The ceiling for the JSON rows: the companion's very answers from a bare Node server.
+    const answersFile = path.join(work, 'json-answers.json');
+    const recorded = { plain: await recordAnswer(`${origin}${jsonPath}`, {}), br: await recordAnswer(`${origin}${jsonPath}`, { 'accept-encoding': BROWSER_ACCEPT_ENCODING }) };
+    if (recorded.br.headers['content-encoding'] !== 'br') throw new Error(`${jsonPath} did not answer brotli when asked`);
+    await writeFile(answersFile, JSON.stringify(recorded));
+    const bytesPort = await freePort();
+    const bytes = startChild('bare Node http', process.execPath, ['--import', 'tsx', THIS_FILE, '--serve', 'bytes', String(bytesPort), answersFile]);
+    const bytesUrl = `http://${HOST}:${bytesPort}/`;
+    await waitFor(bytes, bytesUrl, 30_000);
 
     const pidsOf = (child: Child) => async () => (child.process.pid === undefined ? [] : [child.process.pid]);
     const nginxPids = async () => {
@@ -454,10 +517,12 @@ async function main(): Promise<void> {
     const json = {
       hello: await measure('(c) JSON, br asked  Fastify hello-world', helloUrl, pidsOf(hello), asBrowsers),
       companion: await measure('(c) JSON, br asked  companion', `${origin}${jsonPath}`, pidsOf(companion), asBrowsers),
+      bare: await measure('(c) JSON, br asked  bare Node, same', bytesUrl, pidsOf(bytes), asBrowsers),
     };
     const plainJson = {
       hello: await measure("(c') JSON, no coding Fastify hello-world", helloUrl, pidsOf(hello), load),
       companion: await measure("(c') JSON, no coding companion", `${origin}${jsonPath}`, pidsOf(companion), load),
+      bare: await measure("(c') JSON, no coding bare Node, same", bytesUrl, pidsOf(bytes), load),
     };
     const companionRss = await rssMb(companion.process.pid);
 
@@ -466,6 +531,9 @@ async function main(): Promise<void> {
     console.log(ratioLine('(b) full GET, companion / nginx', full.companion, full.nginx, TARGETS.full));
     console.log(ratioLine('(c) episode JSON / hello-world (as browsers ask)', json.companion, json.hello, TARGETS.json));
     console.log(ratioLine("(c') episode JSON / hello-world (no coding)", plainJson.companion, plainJson.hello, TARGETS.json));
+    // Not targets: how near the reference any Node server gets with these bytes, here.
+    console.log(ceilingLine('  (c) ceiling: bare Node, same bytes / hello-world', json.bare, json.hello));
+    console.log(ceilingLine("  (c') ceiling: bare Node, same bytes / hello-world", plainJson.bare, plainJson.hello));
     const rssLine = (name: string, mb: number | undefined) =>
       `${pad(name, 50)} ${mb === undefined ? 'n/a' : `${mb.toFixed(0)} MB`}  target < ${TARGETS.rssMb} MB: ${mb === undefined ? 'n/a' : mb < TARGETS.rssMb ? 'met' : 'NOT met'}`;
     console.log(rssLine('RSS at the end, companion', companionRss));
@@ -480,6 +548,8 @@ async function main(): Promise<void> {
 const [, , flag, role, ...rest] = process.argv;
 if (flag === '--serve' && role === 'hello') {
   await serveHello(Number(rest[0]));
+} else if (flag === '--serve' && role === 'bytes') {
+  await serveSameBytes(Number(rest[0]), rest[1]!);
 } else {
   await main();
 }
