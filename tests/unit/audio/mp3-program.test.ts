@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { EncoderError } from '../../../server/src/audio/encoder-error.js';
 import { availableEncoders, bestMp3Encoder, ffmpegMp3Encoder, lameMp3Encoder } from '../../../server/src/audio/encoders.js';
@@ -21,18 +25,31 @@ test('this machine uses the lame program for MP3: it is installed (as is ffmpeg)
   expect((await availableEncoders()).find((encoder) => encoder.format === 'mp3')).toBe(lameMp3Encoder);
 });
 
-test('a program that is not installed is not available', async () => {
-  // Looked up on a PATH with neither program, in a fresh copy of the module (the answer is kept per module).
-  const path = process.env.PATH;
-  process.env.PATH = '/nonexistent';
+/** The encoders module as a machine whose PATH holds only `programs` would load it (fresh: availability is kept per module). */
+async function encodersWithOnly(programs: readonly string[]): Promise<typeof import('../../../server/src/audio/encoders.js')> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'atl-path-'));
+  const saved = process.env.PATH;
   try {
+    for (const program of programs) await symlink(execFileSync('which', [program]).toString().trim(), path.join(folder, program));
+    process.env.PATH = folder;
     vi.resetModules();
-    const fresh = await import('../../../server/src/audio/mp3-program.js');
-    expect(await fresh.mp3ProgramAvailable('lame')).toBe(false);
-    expect(await fresh.mp3ProgramAvailable('ffmpeg')).toBe(false);
+    const fresh = await import('../../../server/src/audio/encoders.js');
+    // Looked up now, while the PATH is this one.
+    await fresh.bestMp3Encoder();
+    return fresh;
   } finally {
-    process.env.PATH = path;
+    process.env.PATH = saved;
+    await rm(folder, { recursive: true, force: true });
   }
+}
+
+test.each([
+  { programs: ['lame', 'ffmpeg'], expected: 'lame-cli' },
+  { programs: ['ffmpeg'], expected: 'lame-ffmpeg' },
+  { programs: [], expected: 'lame-wasm' },
+])('with $programs on the PATH, MP3 comes from $expected', async ({ programs, expected }) => {
+  const fresh = await encodersWithOnly(programs);
+  expect((await fresh.bestMp3Encoder()).id).toContain(`-${expected}-`);
 });
 
 describe.each([
