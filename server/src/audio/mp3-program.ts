@@ -16,7 +16,7 @@
  * is what this uses: at 48 kb/s mono speech the psychoacoustic search of the
  * higher qualities buys little.
  *
- * The bytes are plain MP3 frames (no ID3, no Xing frame of ffmpeg's, which a
+ * The bytes are plain MP3 frames (no ID3, no Xing or LAME frame of the program's own, which a
  * pipe cannot rewrite at the end); the stored file gets the same gapless Info
  * frame as the WebAssembly encoder's (./mp3.ts), since it is the same LAME
  * with the same delay.
