@@ -12,7 +12,7 @@
  * unit-level faults of each engine are in tests/unit/renditions/engine-faults.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir as makeFolder, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { cp, mkdir as makeFolder, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -119,7 +119,7 @@ describe('the speech engine', () => {
     await waitForLog(server, (line) => line.level === 40 && JSON.stringify(line.err ?? '').includes('killed by SIGSEGV'), 'the crash in the log');
     // The crash reached the engine after its first runs (the calibration pair): it was mid-render, before any audio was sent.
     // (A crash after audio has gone out cuts the answer off: tests/integration/streaming.test.ts.)
-    expect((await readFile(espeak.flag('crash'), 'utf8')).length).toBeGreaterThan(2);
+    expect((await readdir(`${espeak.flag('crash')}.runs`)).length).toBeGreaterThan(2);
     expect(await alive(server)).toBe(true);
     expect(await cacheDamage(renditionsOf(cache))).toEqual([]);
     expect((await filesUnder(renditionsOf(cache))).filter((file) => file.endsWith('.mp3'))).toEqual([]);

@@ -189,25 +189,32 @@ export async function sizeOf(file: string): Promise<number | undefined> {
  * holds, 0.3 when it is empty; `3 30 2` means 3 s for the first two runs and
  * 30 s for every later one). The test raises and lowers the flags while the
  * server runs. (One run is a paragraph, a chapter here, or the calibration
- * pair's two.)
+ * pair's two.) Runs are numbered by `mkdir`, which only one run can win for each
+ * number: two runs started together (the calibration pair, two chapters) never
+ * count as the same run, so which runs misbehave does not depend on timing.
  */
 export async function misbehavingEspeak(folder: string): Promise<{ pathVariable: string; flag(name: 'crash' | 'hang' | 'slow'): string }> {
   const real = ['/usr/bin/espeak-ng', '/usr/local/bin/espeak-ng'].find((candidate) => existsSync(candidate));
   if (real === undefined) throw new Error('These tests need the espeak-ng program: apt-get install -y espeak-ng (the CI script does).');
   await mkdir(folder, { recursive: true });
   const flag = (name: string) => path.join(folder, `${name}.flag`);
+  // This run's number under a flag (1 for its first run), taken with mkdir: atomic, so never shared.
   const script = `#!/bin/sh
 case "$1" in --version|--voices) exec ${real} "$@";; esac
+run_number() {
+  mkdir -p "$1"
+  n=1
+  while ! mkdir "$1/$n" 2>/dev/null; do n=$((n + 1)); done
+  echo "$n"
+}
 if [ -f '${flag('crash')}' ]; then
-  runs=$(wc -c < '${flag('crash')}')
-  printf x >> '${flag('crash')}'
-  if [ "$runs" -ge 2 ]; then kill -SEGV $$; fi
+  if [ "$(run_number '${flag('crash')}.runs')" -ge 3 ]; then kill -SEGV $$; fi
 fi
 if [ -f '${flag('hang')}' ]; then exec sleep 600; fi
 if [ -f '${flag('slow')}' ]; then
   read -r delay later after < '${flag('slow')}'
-  printf x >> '${flag('slow')}.calls'
-  if [ -n "$after" ] && [ "$(wc -c < '${flag('slow')}.calls')" -gt "$after" ]; then delay=$later; fi
+  run=$(run_number '${flag('slow')}.runs')
+  if [ -n "$after" ] && [ "$run" -gt "$after" ]; then delay=$later; fi
   sleep "\${delay:-0.3}"
 fi
 exec ${real} "$@"
