@@ -342,24 +342,22 @@ function row(f: Figures): string {
   return `${pad(f.label, 40)}${num(f.requestsPerSecond)}${num(f.megabytesPerSecond, 1)}${num(f.p50, 1)}${num(f.p99, 1)}${num(f.failures)}${num(f.requestsPerCpuSecond, 0, 11)}`;
 }
 
+/** ", per CPU-second 0.55x" when both servers' CPU was read, else nothing. */
+function perCpuSecond(ours: Figures, reference: Figures): string {
+  if (ours.requestsPerCpuSecond === undefined || reference.requestsPerCpuSecond === undefined) return '';
+  return `, per CPU-second ${(ours.requestsPerCpuSecond / reference.requestsPerCpuSecond).toFixed(2)}x`;
+}
+
 function ratioLine(name: string, ours: Figures | undefined, reference: Figures | undefined, target: number): string {
   if (ours === undefined || reference === undefined) return `${pad(name, 50)} n/a (no reference)`;
   const ratio = ours.requestsPerSecond / reference.requestsPerSecond;
-  const cpu =
-    ours.requestsPerCpuSecond !== undefined && reference.requestsPerCpuSecond !== undefined
-      ? `, per CPU-second ${(ours.requestsPerCpuSecond / reference.requestsPerCpuSecond).toFixed(2)}x`
-      : '';
   const failed = ours.failures > 0 ? ` (${ours.failures} failed requests!)` : '';
-  return `${pad(name, 50)} ${ratio.toFixed(2)}x  target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'}${cpu}${failed}`;
+  return `${pad(name, 50)} ${ratio.toFixed(2)}x  target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'}${perCpuSecond(ours, reference)}${failed}`;
 }
 
 /** A ratio with no target: what the reference leaves reachable. */
 function ceilingLine(name: string, ours: Figures, reference: Figures): string {
-  const cpu =
-    ours.requestsPerCpuSecond !== undefined && reference.requestsPerCpuSecond !== undefined
-      ? `, per CPU-second ${(ours.requestsPerCpuSecond / reference.requestsPerCpuSecond).toFixed(2)}x`
-      : '';
-  return `${pad(name, 50)} ${(ours.requestsPerSecond / reference.requestsPerSecond).toFixed(2)}x${cpu}`;
+  return `${pad(name, 50)} ${(ours.requestsPerSecond / reference.requestsPerSecond).toFixed(2)}x${perCpuSecond(ours, reference)}`;
 }
 
 // ---------------------------------------------------------------------------
