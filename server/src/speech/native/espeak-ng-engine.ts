@@ -253,14 +253,12 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
    * that was waiting for it when that render gave up measures again itself.
    */
   async #calibration(args: readonly string[], root: string, separator: string, wrappers: readonly SsmlElement[], signal: AbortSignal): Promise<Calibration | undefined> {
-    const open = wrappers.map((wrapper) => wrapper.startTag).join('');
-    const close = wrappers.map((wrapper) => `</${wrapper.name}>`).reverse().join('');
-    const key = [...args, root, separator, open].join('\n');
+    const key = [...args, root, separator, ...wrappers.map((wrapper) => wrapper.startTag)].join('\n');
     for (;;) {
       let calibration = this.#calibrations.get(key);
       const mine = calibration === undefined;
       if (calibration === undefined) {
-        const pair = (between: string): string => `${root}${open}${CALIBRATION_SENTENCE}${between}${CALIBRATION_SENTENCE}${close}</speak>`;
+        const pair = (between: string): string => wrappedDocument(root, wrappers, `${CALIBRATION_SENTENCE}${between}${CALIBRATION_SENTENCE}`);
         const render = (document: string): Promise<RenderedUtterance> => this.#slots.run(() => this.#render(args, document, signal), signal);
         const started: Promise<Calibration | undefined> = Promise.all([render(pair('')), render(pair(separator))]).then(([natural, separated]) => calibrate(natural, separated));
         calibration = started;
@@ -294,11 +292,16 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
   }
 }
 
+/** `body` as a document of its own: the `<speak>` start tag `root`, then `wrappers` (outermost first) around it. */
+function wrappedDocument(root: string, wrappers: readonly SsmlElement[], body: string): string {
+  const open = wrappers.map((wrapper) => wrapper.startTag).join('');
+  const close = wrappers.map((wrapper) => `</${wrapper.name}>`).reverse().join('');
+  return `${root}${open}${body}${close}</speak>`;
+}
+
 /** An utterance as a document of its own, inside the same `<speak>` and wrappers it had. */
 function utteranceDocument(root: string, utterance: Utterance): string {
-  const open = utterance.wrappers.map((wrapper) => wrapper.startTag).join('');
-  const close = utterance.wrappers.map((wrapper) => `</${wrapper.name}>`).reverse().join('');
-  return `${root}${open}${utterance.source}${close}</speak>`;
+  return wrappedDocument(root, utterance.wrappers, utterance.source);
 }
 
 /**
@@ -318,10 +321,7 @@ function paragraphs(utterances: readonly Utterance[]): Utterance[][] {
 
 /** The sentences of a paragraph as one document, a separator between each two. */
 function paragraphDocument(root: string, separator: string, paragraph: readonly Utterance[]): string {
-  const wrappers = paragraph[0]?.wrappers ?? [];
-  const open = wrappers.map((wrapper) => wrapper.startTag).join('');
-  const close = wrappers.map((wrapper) => `</${wrapper.name}>`).reverse().join('');
-  return `${root}${open}${paragraph.map((utterance) => utterance.source).join(separator)}${close}</speak>`;
+  return wrappedDocument(root, paragraph[0]?.wrappers ?? [], paragraph.map((utterance) => utterance.source).join(separator));
 }
 
 /** What the cutting needs to know of a voice, speed and wrapping, in samples. */
