@@ -80,12 +80,13 @@ async function chromiumName(page: Page, selector: string): Promise<string> {
 
 /** Presses `key` and checks focus stayed on the same element. */
 async function pressKeepingFocus(page: Page, key: string): Promise<void> {
-  const before = await page.evaluate(() => {
+  const before = await focused(page);
+  await page.evaluate(() => {
     (window as unknown as { __focusedBefore: Element | null }).__focusedBefore = document.activeElement;
   });
-  void before;
   await page.keyboard.press(key);
-  expect(await page.evaluate(() => document.activeElement === (window as unknown as { __focusedBefore: Element | null }).__focusedBefore)).toBe(true);
+  const kept = await page.evaluate(() => document.activeElement === (window as unknown as { __focusedBefore: Element | null }).__focusedBefore);
+  expect(kept, `${key} moved focus from ${JSON.stringify(before)} to ${JSON.stringify(await focused(page))}`).toBe(true);
   await expectVisibleFocus(page);
 }
 
@@ -518,6 +519,28 @@ describe('the player page in Chromium', () => {
     await page.keyboard.press('Enter');
     expect(await card.getAttribute('open')).toBeNull();
     expect(await page.evaluate(() => document.activeElement?.matches('.who a[data-person="ines-varga"]'))).toBe(true);
+    await expectVisibleFocus(page);
+
+    // The close event comes a task after the dialog closes: a key pressed in between (here, focus moved
+    // in the same task as the close) is not undone by it. Chromium let a Tab in first about 1 time in 40.
+    await page.keyboard.press('Enter');
+    expect(await card.getAttribute('open')).toBe('');
+    const stayed = await page.evaluate(async () => {
+      const summary = document.querySelector<HTMLElement>('[data-swap="transcript"] .differ summary')!;
+      document.querySelector<HTMLDialogElement>('#cast dialog')!.close();
+      summary.focus();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return document.activeElement === summary;
+    });
+    expect(stayed).toBe(true);
+
+    // A card whose link is gone by the time it closes gives focus to the play button, never to <body>.
+    await mention.focus();
+    await page.keyboard.press('Enter');
+    expect(await card.getAttribute('open')).toBe('');
+    await page.evaluate(() => document.querySelector('.who a[data-person="ines-varga"]')?.remove());
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => document.activeElement?.matches('[data-module="play-button"]') === true);
     await expectVisibleFocus(page);
     expect(errors).toEqual([]);
     await close();

@@ -3,7 +3,8 @@
  * inert and Escape closes. Tab and Shift+Tab wrap around inside the dialog
  * rather than leave for the browser's toolbar. On close, focus goes back to
  * the element that opened the dialog — the way back to the same place — or,
- * if that is gone, to the play button, never to `<body>`.
+ * if that is gone, to the play button, never to `<body>`; a key pressed right
+ * after closing is never undone.
  */
 import { Component } from './component.js';
 import { Attr, onRequest, Request, send } from './names.js';
@@ -14,6 +15,10 @@ function openDialog(dialog: HTMLDialogElement, opener: Element | null, focus: HT
   dialog.addEventListener(
     'close',
     () => {
+      // The browser gives focus back as the dialog closes; this event comes a task later, and a
+      // quick listener may have pressed Tab in between. Step in only where focus was left nowhere.
+      const now = document.activeElement;
+      if (now !== null && now !== document.body && !dialog.contains(now)) return;
       const target = back?.isConnected === true ? back : document.querySelector<HTMLElement>('[data-module="play-button"]');
       target?.focus();
     },
