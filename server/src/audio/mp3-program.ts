@@ -70,10 +70,12 @@ function littleEndianBytes(samples: Int16Array): Uint8Array {
 function programArgs(program: Mp3Program, sampleRate: number, kbps: number, forceRate: boolean): string[] {
   if (program === 'lame') {
     const kHz = String(sampleRate / 1000);
+    // `--noreplaygain`: the program measures ReplayGain by default, for the LAME frame we do not
+    // write; that was 18% of its time. The MP3 bytes are the same either way.
     // prettier-ignore
     return [
       '--quiet', '-r', '-s', kHz, '--bitwidth', '16', '--signed', '--little-endian', '-m', 'm',
-      '-b', String(kbps), '--cbr', '-q', String(MP3_PROGRAM_QUALITY), '-t', ...(forceRate ? ['--resample', kHz] : []), '-', '-',
+      '-b', String(kbps), '--cbr', '-q', String(MP3_PROGRAM_QUALITY), '-t', '--noreplaygain', ...(forceRate ? ['--resample', kHz] : []), '-', '-',
     ];
   }
   // prettier-ignore
