@@ -1,7 +1,8 @@
 /**
- * `npm run render -- [--content DIR] [--cache DIR] [--engine NAME] [--jobs N]`:
+ * `npm run render -- [--content DIR] [--cache DIR] [--engine NAME] [--jobs N] [--formats LIST]`:
  * renders every episode into the cache (audio in every format this machine
- * makes, and the time line the tracks come from), with a progress bar, and
+ * makes, or those of `--formats`, e.g. `mp3` for the player's alone, and the
+ * time line the tracks come from), with a progress bar, and
  * prints per episode its duration, its size in each format and the real-time
  * factor (seconds of audio per second of rendering), then the factor of the
  * whole run. Episodes already in the cache say so instead of a factor.
@@ -21,13 +22,15 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { availableEncoders } from '../audio/encoders.js';
+import { AUDIO_FORMATS, type AudioFormat } from '../audio/formats.js';
 import { createCatalog } from '../catalog.js';
 import { ENGINE_CHOICES, PROJECT_ROOT, type EngineChoice } from '../config.js';
 import { ContentError, loadContentPack } from '../content/load.js';
 import { createRenditions } from '../renditions/renditions.js';
 import { selectSpeechEngine } from '../speech/select.js';
 
-const USAGE = 'Usage: npm run render -- [--content DIR] [--cache DIR] [--engine auto|embedded|espeak-ng|say] [--jobs N (episodes at a time; default: one per core)]';
+const USAGE =
+  'Usage: npm run render -- [--content DIR] [--cache DIR] [--engine auto|embedded|espeak-ng|say] [--jobs N (episodes at a time; default: one per core)] [--formats mp3,opus,wav (default: every one this machine makes)]';
 const MAX_JOBS = 64;
 
 /** `m:ss`, as a player shows a length. */
@@ -47,11 +50,22 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
+/** The formats `--formats` asks for (comma-separated, in the order given), or why not. */
+function parseFormats(list: string, available: readonly AudioFormat[]): AudioFormat[] | string {
+  const asked = [...new Set(list.split(',').map((name) => name.trim()).filter((name) => name !== ''))];
+  if (asked.length === 0) return `--formats needs at least one of ${AUDIO_FORMATS.join(', ')}`;
+  for (const name of asked) {
+    if (!(AUDIO_FORMATS as readonly string[]).includes(name)) return `--formats: "${name}" is not a format; the formats are ${AUDIO_FORMATS.join(', ')}`;
+    if (!(available as readonly string[]).includes(name)) return `--formats: ${name} cannot be made on this machine (Opus needs ffmpeg or opusenc); it makes ${available.join(', ')}`;
+  }
+  return asked as AudioFormat[];
+}
+
 async function main(): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { content: { type: 'string' }, cache: { type: 'string' }, engine: { type: 'string' }, jobs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { content: { type: 'string' }, cache: { type: 'string' }, engine: { type: 'string' }, jobs: { type: 'string' }, formats: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (error) {
@@ -88,7 +102,11 @@ async function main(): Promise<void> {
     onStoreFailure: (folder, error, next) =>
       process.stderr.write(`Cannot write the cache in ${folder} (${error instanceof Error ? error.message : String(error)})${next === undefined ? '' : `; writing to ${next} instead`}\n`),
   });
-  const formats = renditions.formats;
+  const formats = values.formats === undefined ? renditions.formats : parseFormats(values.formats, renditions.formats);
+  if (typeof formats === 'string') {
+    await engine.close();
+    fail(`${formats}\n${USAGE}`, 2);
+  }
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort(new Error('interrupted')));
 
@@ -152,7 +170,7 @@ async function main(): Promise<void> {
     const atOnce = `${jobs} episode${jobs === 1 ? '' : 's'} at a time`;
     const summary =
       wallMs > 0
-        ? `\nrendered ${formatDuration(totalAudioMs)} of audio in ${(wallMs / 1000).toFixed(1)} s at ${(totalAudioMs / wallMs).toFixed(0)}x real time (${formats.join(', ')} and the tracks; ${atOnce})\n`
+        ? `\nrendered ${formatDuration(totalAudioMs)} of audio in ${(wallMs / 1000).toFixed(2)} s at ${(totalAudioMs / wallMs).toFixed(0)}x real time (${formats.join(', ')} and the tracks; ${atOnce})\n`
         : '\n';
     process.stdout.write(`${'episode'.padEnd(28)} ${'length'.padStart(6)}  ${'size'.padEnd(40)}  speed\n${rows.filter((row) => row !== undefined).join('\n')}\n${summary}`);
   } finally {

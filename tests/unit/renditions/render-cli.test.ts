@@ -2,10 +2,11 @@
  * `npm run render` (server/src/cli/render.ts), run as a program over the
  * fixture pack with a throw-away cache: progress, then per episode its
  * length, sizes and real-time factor; a second run finds the cache; several
- * episodes render at once, listed in the pack's order.
+ * episodes render at once, listed in the pack's order; `--formats` picks the
+ * formats.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -35,7 +36,7 @@ describe('npm run render', () => {
     expect(stdout).toMatch(/^the-light +0:\d\d {2}wav \d+ kB, mp3 \d+ kB(, opus \d+ kB)? +\d+x real time$/m);
     // One episode at a time per core, by default.
     const atOnce = `${availableParallelism()} episode${availableParallelism() === 1 ? '' : 's'} at a time`;
-    expect(stdout).toMatch(new RegExp(`^rendered 0:\\d\\d of audio in \\d+\\.\\d s at \\d+x real time \\(.*; ${atOnce}\\)$`, 'm'));
+    expect(stdout).toMatch(new RegExp(`^rendered 0:\\d\\d of audio in \\d+\\.\\d\\d s at \\d+x real time \\(.*; ${atOnce}\\)$`, 'm'));
   }, 150_000);
 
   test('a second run finds every episode in the cache', async () => {
@@ -48,6 +49,8 @@ describe('npm run render', () => {
     { args: ['--volume', '11'], message: /Unknown option '--volume'/, code: 2 },
     { args: ['--jobs', '0'], message: /--jobs must be a whole number from 1 to 64, not "0"/, code: 2 },
     { args: ['--jobs', 'two'], message: /--jobs must be a whole number from 1 to 64, not "two"/, code: 2 },
+    { args: ['--formats', 'mp3,flac'], message: /--formats: "flac" is not a format; the formats are mp3, opus, wav/, code: 2 },
+    { args: ['--formats', ','], message: /--formats needs at least one of mp3, opus, wav/, code: 2 },
   ])('refuses $args with exit code $code', { timeout: 60_000 }, async ({ args, message, code }) => {
     const failure = (await renderCli('--cache', cacheDir, ...args).catch((error: unknown) => error)) as { code: number; stderr: string };
     expect(failure.code).toBe(code);
@@ -69,9 +72,40 @@ describe('npm run render', () => {
       expect(stdout).toMatch(/^\[[#-]{30}\] [012]\/3 rendering [a-z-]+-light, [a-z-]+-light$/m);
       const rows = stdout.split('\n').filter((line) => / +\d+x real time$/.test(line)).map((line) => line.split(' ')[0]);
       expect(rows).toEqual(ids);
-      expect(stdout).toMatch(/^rendered \d:\d\d of audio in \d+\.\d s at \d+x real time \(.*; 2 episodes at a time\)$/m);
+      expect(stdout).toMatch(/^rendered \d:\d\d of audio in \d+\.\d\d s at \d+x real time \(.*; 2 episodes at a time\)$/m);
     } finally {
       await Promise.all([rm(pack, { recursive: true, force: true }), rm(cache, { recursive: true, force: true })]);
+    }
+  });
+
+  test('--formats mp3 renders the MP3 alone (and the time line), and says so', { timeout: 150_000 }, async () => {
+    const cache = await mkdtemp(path.join(tmpdir(), 'atl-render-mp3-'));
+    try {
+      const { stdout } = await renderCli('--cache', cache, '--engine', 'espeak-ng', '--formats', 'mp3');
+      expect(stdout).toMatch(/^the-light +0:\d\d {2}mp3 \d+ kB +\d+x real time$/m);
+      expect(stdout).toMatch(/^rendered 0:\d\d of audio in \d+\.\d\d s at \d+x real time \(mp3 and the tracks; /m);
+      const files = await readdir(path.join(cache, 'renditions'));
+      expect(files.filter((file) => file.endsWith('.mp3'))).toHaveLength(1);
+      expect(files.filter((file) => file.endsWith('.opus'))).toHaveLength(0);
+      expect(files.filter((file) => file.endsWith('.timeline.json'))).toHaveLength(1);
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+
+  test('--formats refuses a format this machine cannot make, naming what it makes', { timeout: 60_000 }, async () => {
+    // No program on the PATH: no Opus (and the MP3 from WebAssembly).
+    const empty = await mkdtemp(path.join(tmpdir(), 'atl-render-no-programs-'));
+    try {
+      const failure = (await run(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'server/src/cli/render.ts', '--content', FIXTURE_PACK, '--cache', cacheDir, '--engine', 'embedded', '--formats', 'mp3,opus'], {
+        cwd: ROOT,
+        env: { ...process.env, PATH: empty },
+        timeout: 60_000,
+      }).catch((error: unknown) => error)) as { code: number; stderr: string };
+      expect(failure.code).toBe(2);
+      expect(failure.stderr).toMatch(/--formats: opus cannot be made on this machine \(Opus needs ffmpeg or opusenc\); it makes wav, mp3/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
     }
   });
 
