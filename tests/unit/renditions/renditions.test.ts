@@ -127,6 +127,23 @@ describe('an episode rendered chapter by chapter', () => {
     expect(engine.calls).toHaveLength(0);
   });
 
+  test('an MP3 render keeps the samples once (as chapters); a WAV asked for later is laid from them, without the engine', async () => {
+    const first = await setup();
+    const mp3 = await first.renditions.render(request('mp3'));
+    const stored = (await filesIn(first.cacheDir)).filter((file) => !file.endsWith('.json'));
+    expect(stored.filter((file) => file.endsWith('.wav'))).toHaveLength(narration.chapters.length);
+    expect(stored.every((file) => !file.endsWith('.wav') || file.startsWith(`renditions${path.sep}chapters`))).toBe(true);
+    expect(first.renditions.isCached(request('wav'))).toBe(false);
+
+    const engine = createFakeEngine();
+    const next = await setup({ cacheDir: first.cacheDir }, engine);
+    const wav = await next.renditions.render(request('wav'));
+    expect(engine.calls).toHaveLength(0);
+    expect(wav.sentences).toEqual(mp3.sentences);
+    expect(Math.round((decodeWav(await readFile(wav.audioFile)).samples.length * 1000) / FAKE_RATE)).toBe(wav.durationMs);
+    expect(next.renditions.isCached(request('wav'))).toBe(true);
+  });
+
   test('keys the cache by the SSML, engine version, voice, rate and format', async () => {
     const { engine, renditions } = await setup();
     const base = await renditions.render(request());
