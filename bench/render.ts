@@ -2,10 +2,14 @@
  * Rendering speed, per speech engine available here, on the real content pack:
  *
  * - engine alone: the whole-episode SSML to PCM (the reference, measured in the same run);
- * - end to end: SSML to a stored MP3 plus every track (captions, chapters
- *   WebVTT and JSON, transcript), through the renditions, cache empty: one
- *   episode at a time (as the server's warm-up renders), and one per core at
- *   once (as `npm run render` does); the target is read on the faster;
+ * - end to end: SSML to a stored MP3 plus the time line every track is made
+ *   from, cache empty, as `npm run render -- --formats mp3` does it: the built
+ *   CLI (`dist/`) in a plain Node process of its own, one episode at a time
+ *   (as the server's warm-up renders) and one per core (the CLI's default);
+ *   the target is read on the faster (the tracks are made from the time line
+ *   when asked for). Not in this process: under tsx, with
+ *   its loader and a larger memory, every program start costs more (a spawn's
+ *   cost grows with the process's memory), which is not what users run;
  * - time to the first audio byte of a cold episode (cache empty, engine
  *   warm), and of one whose first chapter the warm-up rendered: from the
  *   renditions in this process, and through HTTP from the built server
@@ -19,13 +23,12 @@
  *
  *   npx tsx bench/render.ts [--content DIR] [--rounds N] [--engines embedded,espeak-ng,say]
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { get } from 'node:http';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { availableEncoders, ffmpegMp3Encoder, lameMp3Encoder, mp3Encoder, opusAudioEncoder } from '../server/src/audio/encoders.js';
 import { mp3ProgramAvailable } from '../server/src/audio/mp3-program.js';
 import { opusEncoder } from '../server/src/audio/opus.js';
@@ -34,7 +37,6 @@ import { PROJECT_ROOT } from '../server/src/config.js';
 import { loadContentPack } from '../server/src/content/load.js';
 import { renderSsml } from '../server/src/narration/render.js';
 import { createRenditions, type Renditions } from '../server/src/renditions/renditions.js';
-import { captionsVtt, chaptersJson, chaptersVtt, transcriptHtml } from '../server/src/renditions/tracks.js';
 import { createEmbeddedEngine } from '../server/src/speech/embedded/embedded-engine.js';
 import type { SpeechEngine, Synthesis } from '../server/src/speech/engine.js';
 import { createNativeEspeakEngine } from '../server/src/speech/native/espeak-ng-engine.js';
@@ -66,16 +68,23 @@ function row(label: string, audioSeconds: number, wallSeconds: number, note = ''
   return factor;
 }
 
-/** The best (shortest) of `rounds` runs of `work`, which returns seconds of audio made. */
-async function best(work: () => Promise<number>): Promise<{ audio: number; wall: number }> {
+/** The best (shortest) of `rounds` runs of `work`, which returns seconds of audio made and the seconds it took. */
+async function bestReported(work: () => Promise<{ audio: number; wall: number }>): Promise<{ audio: number; wall: number }> {
   let result = { audio: 0, wall: Number.POSITIVE_INFINITY };
   for (let round = 0; round < rounds; round++) {
-    const started = performance.now();
-    const audio = await work();
-    const wall = (performance.now() - started) / 1000;
-    if (wall < result.wall) result = { audio, wall };
+    const run = await work();
+    if (run.wall < result.wall) result = run;
   }
   return result;
+}
+
+/** The best (shortest) of `rounds` runs of `work`, which returns seconds of audio made; timed here. */
+function best(work: () => Promise<number>): Promise<{ audio: number; wall: number }> {
+  return bestReported(async () => {
+    const started = performance.now();
+    const audio = await work();
+    return { audio, wall: (performance.now() - started) / 1000 };
+  });
 }
 
 /** The MP3 encoder the server uses here: the `lame` program or ffmpeg's LAME when installed, else LAME as WebAssembly. */
@@ -89,25 +98,19 @@ async function emptyCache(engine: SpeechEngine): Promise<Renditions> {
   return createRenditions({ engine, cacheDir: folder, fallbackDir: path.join(folder, 'fallback'), encoders: [serverMp3] });
 }
 
-/** SSML to a stored MP3 and every track, for every episode, `atOnce` episodes at a time; returns seconds of audio. */
-async function endToEnd(engine: SpeechEngine, atOnce: number): Promise<number> {
-  const renditions = await emptyCache(engine);
-  let audio = 0;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < episodes.length) {
-      const entry = episodes[next++]!;
-      const rendition = await renditions.render({ narration: entry.narration, format: 'mp3', rate: 1 });
-      // The tracks are part of what a render delivers: made here as the routes make them.
-      captionsVtt(rendition);
-      chaptersVtt(rendition);
-      JSON.stringify(chaptersJson(rendition));
-      transcriptHtml(rendition);
-      audio += rendition.durationMs / 1000;
-    }
-  };
-  await Promise.all(Array.from({ length: atOnce }, worker));
-  return audio;
+/**
+ * `npm run render -- --formats mp3 --jobs N` on an empty cache, run as built: the audio
+ * and the time the CLI reports (from its first episode's start to its last one's end,
+ * so not the process's own start-up, which a render of the pack pays once).
+ */
+async function renderCli(engineName: string, jobs: number): Promise<{ audio: number; wall: number }> {
+  const cacheDir = await mkdtemp(path.join(tmpdir(), 'atl-bench-render-cli-'));
+  folders.push(cacheDir);
+  const args = ['dist/server/cli/render.js', '--content', contentDir, '--cache', cacheDir, '--engine', engineName, '--formats', 'mp3', '--jobs', String(jobs)];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: PROJECT_ROOT, maxBuffer: 1 << 24 });
+  const summary = /^rendered (\d+):(\d\d) of audio in ([\d.]+) s at /m.exec(stdout);
+  if (summary === null) throw new Error(`npm run render printed no summary:\n${stdout}`);
+  return { audio: Number(summary[1]) * 60 + Number(summary[2]), wall: Number(summary[3]) };
 }
 
 /** Milliseconds to the first MP3 byte of `entry` from `renditions`; the rest is read to the end (so no render is cut short). */
@@ -186,10 +189,8 @@ async function firstBytesOverHttp(engineName: string): Promise<{ firstBytes: num
   }
 }
 
-if (!existsSync(path.join(PROJECT_ROOT, 'dist', 'server', 'server.js'))) {
-  console.log('dist/ is missing: npm run build');
-  if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed');
-}
+// The end-to-end and HTTP figures run the built code: built now, so it is this tree's.
+if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'inherit' }).status !== 0) throw new Error('npm run build failed');
 
 console.log(
   `${episodes.length} episodes from ${contentDir}; ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ` +
@@ -223,12 +224,12 @@ try {
         return made.reduce((sum, synthesis) => sum + seconds(synthesis), 0);
       });
       const engineFactor = row('  engine alone (reference): SSML to PCM', reference.audio, reference.wall);
-      const serial = await best(() => endToEnd(engine, 1));
-      row('  end to end: SSML to stored MP3 + tracks, 1 at a time', serial.audio, serial.wall);
+      const serial = await bestReported(() => renderCli(engine.name, 1));
+      row('  end to end: SSML to stored MP3 + time line, 1 at a time', serial.audio, serial.wall);
       const cores = availableParallelism();
-      const whole = await best(() => endToEnd(engine, cores));
+      const whole = await bestReported(() => renderCli(engine.name, cores));
       const factor = row(
-        `  end to end, ${cores} episodes at once (npm run render)`,
+        `  end to end, ${cores} at once (npm run render --formats mp3)`,
         whole.audio,
         whole.wall,
         target === undefined ? '' : verdict(whole.audio / whole.wall >= target, `${target}x`),
