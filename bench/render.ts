@@ -7,9 +7,9 @@
  *   CLI (`dist/`) in a plain Node process of its own, one episode at a time
  *   (as the server's warm-up renders) and one per core (the CLI's default);
  *   the target is read on the faster (the tracks are made from the time line
- *   when asked for). Not in this process: under tsx, with
- *   its loader and a larger memory, every program start costs more (a spawn's
- *   cost grows with the process's memory), which is not what users run;
+ *   when asked for). Not in this process: under tsx, with its loader and a
+ *   larger memory, every program start costs more (a spawn's cost grows with
+ *   the process's memory), and users do not run tsx;
  * - time to the first audio byte of a cold episode (cache empty, engine
  *   warm), and of one whose first chapter the warm-up rendered: from the
  *   renditions in this process, and through HTTP from the built server
@@ -225,11 +225,11 @@ try {
       });
       const engineFactor = row('  engine alone (reference): SSML to PCM', reference.audio, reference.wall);
       const serial = await bestReported(() => renderCli(engine.name, 1));
-      row('  end to end: SSML to stored MP3 + time line, 1 at a time', serial.audio, serial.wall);
+      row('  end to end (stored MP3 + time line), 1 at a time', serial.audio, serial.wall);
       const cores = availableParallelism();
       const whole = await bestReported(() => renderCli(engine.name, cores));
       const factor = row(
-        `  end to end, ${cores} at once (npm run render --formats mp3)`,
+        `  end to end, ${cores} at a time (npm run render)`,
         whole.audio,
         whole.wall,
         target === undefined ? '' : verdict(whole.audio / whole.wall >= target, `${target}x`),

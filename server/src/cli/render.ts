@@ -10,10 +10,10 @@
  * Episodes render `--jobs` at a time, by default one per core: an episode's
  * render keeps a core busy only part of the time (speech and encoding take
  * turns), so the pack renders faster that way. Measured on 2 cores with the
- * native engine, one at a time against two: 188x against 231x real time for
- * MP3 and the tracks (bench/render.ts), 34x against 55x for every format (Opus
- * is the slow one). An episode's own factor is then what it got while
- * sharing the machine.
+ * native engine, one at a time against two: 239x against 269x real time with
+ * `--formats mp3` (bench/render.ts runs that), 33x against 55x for every
+ * format (Opus is the slow one). An episode's own factor is then what it got
+ * while sharing the machine.
  *
  * Exit codes: 0 all rendered, 1 an episode failed or the pack is broken,
  * 2 a bad command line.
