@@ -206,7 +206,19 @@ describe('when the audio cannot be loaded', () => {
   test('the page says why, Play says it once without claiming to play, and Play tries again', async () => {
     const busy = JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'Too many renders are under way; try again in 5 seconds.', code: 'ATL_RENDER_BUSY' });
     let failing = true;
+    // What the audio element and the network did, for the failure message: the error was never shown
+    // once in CI and once in 8 runs here with both cores kept busy, and not in 27 runs since.
+    const answered: string[] = [];
     const { page, errors, close } = await openPlayer(browser, baseUrl, '/', {}, async (p) => {
+      await p.addInitScript(() => {
+        const log: string[] = ((window as unknown as { __mediaLog: string[] }).__mediaLog = []);
+        for (const type of ['loadstart', 'error', 'emptied', 'abort', 'suspend', 'stalled', 'loadedmetadata']) {
+          document.addEventListener(type, (event) => log.push(`${performance.now().toFixed(0)} ms ${type} at ${(event.target as Element).tagName}, networkState ${document.querySelector('audio')?.networkState}`), true);
+        }
+      });
+      p.on('response', (response) => {
+        if (/\/audio\./.test(response.url())) answered.push(`${response.status()} ${response.url()} (${response.request().headers().range ?? 'no range'})`);
+      });
       await p.route(/\/audio\.(mp3|wav)$/, (route) =>
         failing ? route.fulfill({ status: 503, contentType: 'application/problem+json', body: busy }) : route.fallback(),
       );
@@ -214,7 +226,13 @@ describe('when the audio cannot be loaded', () => {
     await watchAnnouncements(page);
     // Both sources fail, maybe before the player's script runs: the reason is shown all the same.
     const shown = page.locator('[data-module="player-error"]');
-    await shown.waitFor();
+    await shown.waitFor().catch(async (error: unknown) => {
+      const media = await page.evaluate(() => {
+        const audio = document.querySelector('audio')!;
+        return { networkState: audio.networkState, readyState: audio.readyState, error: audio.error?.code, src: audio.currentSrc, events: (window as unknown as { __mediaLog: string[] }).__mediaLog };
+      });
+      throw new Error(`the error was never shown. The audio element: ${JSON.stringify(media)}. Audio answers: ${JSON.stringify(answered)}`, { cause: error });
+    });
     expect(await shown.textContent()).toBe('The audio could not be loaded. Too many renders are under way; try again in 5 seconds.');
 
     await tabTo(page, '[data-module="play-button"]');
