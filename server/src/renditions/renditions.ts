@@ -264,8 +264,6 @@ export function createRenditions(options: RenditionsOptions): Renditions {
   const fileKey = (master: string, encoder: AudioEncoder): string => (encoder.format === 'wav' ? master : sha256(JSON.stringify([master, encoder.id])));
 
   const names = {
-    /** The WAV rendition's file (`file(key, wavEncoder)`), which masterJob also reads the samples from. */
-    master: (key: string) => `${key}.wav`,
     timeline: (key: string) => `${key}.timeline.json`,
     file: (key: string, encoder: AudioEncoder) => `${key}.${encoder.extension}`,
     chapter: (key: string) => path.join('chapters', `${key}.wav`),
@@ -352,11 +350,11 @@ export function createRenditions(options: RenditionsOptions): Renditions {
     ).result;
   }
 
-  /** The episode's samples and time line: from the cache (the WAV rendition, when one was made), or laid together from its chapters now (holding a render slot). */
+  /** The episode's samples and time line: from the cache (the WAV rendition's file, when one was made), or laid together from its chapters now (holding a render slot). */
   function masterJob(request: Omit<RenditionRequest, 'format'>, key: string, signal: AbortSignal): MasterJob {
     const log = new ReplayLog<PcmPiece>();
     const result = (async (): Promise<Master> => {
-      const [audio, timeline] = await Promise.all([store.read(names.master(key)), readTimeline(key)]);
+      const [audio, timeline] = await Promise.all([store.read(names.file(key, wavEncoder)), readTimeline(key)]);
       if (audio !== undefined && timeline !== undefined) {
         const { samples, sampleRate } = decodeWav(audio.data);
         log.push({ samples, sampleRate });
