@@ -50,15 +50,12 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-/** The formats `--formats` asks for (comma-separated, in the order given), or why not. */
-function parseFormats(list: string, available: readonly AudioFormat[]): AudioFormat[] | string {
+/** The formats `--formats` names (comma-separated, in the order given), or why not: checked before any engine starts. */
+function parseFormats(list: string): AudioFormat[] | string {
   const asked = [...new Set(list.split(',').map((name) => name.trim()).filter((name) => name !== ''))];
   if (asked.length === 0) return `--formats needs at least one of ${AUDIO_FORMATS.join(', ')}`;
-  for (const name of asked) {
-    if (!(AUDIO_FORMATS as readonly string[]).includes(name)) return `--formats: "${name}" is not a format; the formats are ${AUDIO_FORMATS.join(', ')}`;
-    if (!(available as readonly string[]).includes(name)) return `--formats: ${name} cannot be made on this machine (Opus needs ffmpeg or opusenc); it makes ${available.join(', ')}`;
-  }
-  return asked as AudioFormat[];
+  const unknown = asked.find((name) => !(AUDIO_FORMATS as readonly string[]).includes(name));
+  return unknown === undefined ? (asked as AudioFormat[]) : `--formats: "${unknown}" is not a format; the formats are ${AUDIO_FORMATS.join(', ')}`;
 }
 
 async function main(): Promise<void> {
@@ -81,6 +78,8 @@ async function main(): Promise<void> {
   if (!(ENGINE_CHOICES as readonly string[]).includes(choice)) fail(`--engine must be one of ${ENGINE_CHOICES.join(', ')}, not "${choice}"\n${USAGE}`, 2);
   const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_JOBS) fail(`--jobs must be a whole number from 1 to ${MAX_JOBS}, not "${values.jobs}"\n${USAGE}`, 2);
+  const asked = values.formats === undefined ? undefined : parseFormats(values.formats);
+  if (typeof asked === 'string') fail(`${asked}\n${USAGE}`, 2);
 
   let pack;
   try {
@@ -102,10 +101,11 @@ async function main(): Promise<void> {
     onStoreFailure: (folder, error, next) =>
       process.stderr.write(`Cannot write the cache in ${folder} (${error instanceof Error ? error.message : String(error)})${next === undefined ? '' : `; writing to ${next} instead`}\n`),
   });
-  const formats = values.formats === undefined ? renditions.formats : parseFormats(values.formats, renditions.formats);
-  if (typeof formats === 'string') {
+  const formats = asked ?? renditions.formats;
+  const missing = formats.find((format) => !renditions.formats.includes(format));
+  if (missing !== undefined) {
     await engine.close();
-    fail(`${formats}\n${USAGE}`, 2);
+    fail(`--formats: ${missing} cannot be made on this machine (Opus needs ffmpeg or opusenc); it makes ${renditions.formats.join(', ')}\n${USAGE}`, 2);
   }
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort(new Error('interrupted')));
