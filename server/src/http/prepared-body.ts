@@ -8,6 +8,7 @@
  * Plain TypeScript: no fastify import, so any HTTP layer can use it.
  */
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 
@@ -158,6 +159,16 @@ export class PreparedAnswers {
       this.#chosen.set(field, coding);
     }
     return this.#ok.get(coding ?? 'identity')!;
+  }
+
+  /**
+   * Sends the answer to a GET or HEAD on `response`, status and headers in one go
+   * (as a ready answer: always answers). Node sends no body for HEAD.
+   */
+  send(request: IncomingMessage, response: ServerResponse): true {
+    const { status, headers, body } = this.answer(request.headers);
+    response.writeHead(status, headers).end(body);
+    return true;
   }
 }
 

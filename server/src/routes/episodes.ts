@@ -16,6 +16,7 @@ import { ChapterNotFound, ClientLeft, EpisodeNotFound, FormatUnavailableHere, Re
 import { strongEtag } from '../http/byte-ranges.js';
 import type { ByteCache, HeldFile } from '../http/memory-cache.js';
 import { PreparedAnswers, prepareBody } from '../http/prepared-body.js';
+import { heldBytesAnswer, type HeldBytes, type ReadyAnswers } from '../http/ready-answers.js';
 import { renderNarration } from '../narration/render.js';
 import { FormatUnavailable, RenderAborted, RenderBusy, type Rendition, type RenditionRequest, type Renditions, type RenditionStream } from '../renditions/renditions.js';
 import type { Timeline } from '../renditions/timings.js';
@@ -52,6 +53,8 @@ export interface EpisodeRoutesOptions {
   readonly byteCache: ByteCache;
   /** New renders one client may start per minute (default `RENDERS_PER_MINUTE`). */
   readonly rendersPerMinute?: number | undefined;
+  /** Where the episode JSON goes once prepared, for the server to send before routing. */
+  readonly readyAnswers?: ReadyAnswers | undefined;
 }
 
 /**
@@ -99,6 +102,10 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * Vary, coding); 304 when the client has it already, else the smallest copy its
  * Accept-Encoding takes.
  *
+ * Once prepared, the same answers are also sent before routing (http/ready-answers.ts)
+ * for a GET or HEAD of the exact path; this route answers the rest (a path spelled
+ * another way, and every request while the server shuts down or logs at debug).
+ *
  * Written straight to the response (`hijack`): Fastify's send would copy the object's
  * 17 headers one by one into its own, run the onSend hooks and check the payload again,
  * on every request. Fastify still logs the answer (the access log runs when the
@@ -110,10 +117,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * sending the same bytes and headers with `reply.headers().send()` (0.66x).
  */
 const sendJson = (request: FastifyRequest, reply: FastifyReply, answers: PreparedAnswers): FastifyReply => {
-  const { status, headers, body } = answers.answer(request.headers);
   reply.hijack();
-  // A HEAD answer gets the GET's headers, Content-Length included; Node sends no body for HEAD.
-  reply.raw.writeHead(status, headers).end(body);
+  answers.send(request.raw, reply.raw);
   return reply;
 };
 /** JSON of a body through the route's response schema (which also drops fields the schema does not name), prepared to be sent many times with the security headers. */
@@ -122,10 +127,13 @@ const prepared = async (reply: FastifyReply, body: unknown): Promise<PreparedAns
 /** Renditions remembered per process (see `known`): every rate of every episode in two formats and a few voices. */
 const MAX_KNOWN_RENDITIONS = 512;
 
+/** Headers of every audio answer that are the route's, not the byte plan's: podcast apps and other sites' players fetch the audio from elsewhere. */
+const AUDIO_ROUTE_HEADERS = { 'cross-origin-resource-policy': 'cross-origin' } as const;
+
 const problems = { 400: ProblemSchema, 404: ProblemSchema, 406: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema };
 const audioResponses = { 200: BytesSchema, 206: BytesSchema, 304: NoBodySchema, 412: ProblemSchema, 416: ProblemSchema, ...problems };
 
-const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { catalog, renditions, voices, byteCache, rendersPerMinute }) => {
+const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { catalog, renditions, voices, byteCache, rendersPerMinute, readyAnswers }) => {
   const voiceIds = new Set(voices.map((v) => v.id));
 
   /**
@@ -223,7 +231,8 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
   // Episode JSON is asked for often and, once the episode is rendered, never changes
   // while the process runs: it is serialized once (through the route's response schema).
   let listJson: PreparedAnswers | undefined;
-  for (const url of ['/api/episodes', '/api/episodes.json']) {
+  const listUrls = ['/api/episodes', '/api/episodes.json'];
+  for (const url of listUrls) {
     // Synchronous once prepared: no promise and no turn of the event loop per request.
     app.get(url, { schema: { querystring: NoQuerySchema, response: { 200: EpisodeListSchema, 304: NoBodySchema, 400: ProblemSchema } } }, (request, reply) => {
       if (listJson === undefined) return episodeList(request, reply);
@@ -236,6 +245,7 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     const body = { title: catalog.pack.info.title, episodes: summaries.map(({ entry, timeline }) => episodeSummary(entry, timeline, renditions.formats)) };
     if (summaries.some(({ timeline }) => timeline === undefined)) return body;
     listJson = await prepared(reply, body);
+    readyAnswers?.set(listUrls, listJson);
     return sendJson(request, reply, listJson);
   };
 
@@ -256,6 +266,8 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     if (timeline === undefined) return body;
     const answers = await prepared(reply, body);
     detailJson.set(entry, answers);
+    // Ids are slugs: a path that spells one differently (percent-encoded) still reaches the route.
+    readyAnswers?.set([`/api/episodes/${entry.episode.id}`, `/api/episodes/${entry.episode.id}.json`], answers);
     return sendJson(request, reply, answers);
   };
 
@@ -334,9 +346,9 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     cacheControl: AUDIO_CACHE_CONTROL,
   });
   /** What is served for each copy held in memory, by the copy: it goes when the copy does. */
-  const servedCopies = new WeakMap<Buffer, ServedBytes>();
+  const servedCopies = new WeakMap<Buffer, HeldBytes>();
   /** One description per held copy, made once: a player asks for the same bytes again and again. */
-  const servedCopy = (rendition: Rendition, held: HeldFile): ServedBytes => {
+  const servedCopy = (rendition: Rendition, held: HeldFile): HeldBytes => {
     let served = servedCopies.get(held.content);
     if (served === undefined) {
       served = { entity: entityOf(rendition, held.lastModified), body: held.content };
@@ -385,13 +397,35 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     const rendition = known.get(knownKey(entry, format, query.rate, query.voice));
     const held = rendition !== undefined && byteCache.keeps(rendition.bytes) ? byteCache.peek(rendition.audioFile, rendition.sha256) : undefined;
     if (rendition === undefined || held === undefined) return sendAudio(request, reply, entry, { format, rate: query.rate, voice: query.voice });
+    if (query.rate === 1 && query.voice === undefined) answerReadyFromNowOn(entry, format, rendition);
     sendBytes(request, withAudioHeaders(reply, entry, rendition), servedCopy(rendition, held));
     return undefined;
   };
 
+  /** The rendition each audio path answers before routing. */
+  const readyAudio = new Map<string, Rendition>();
+  /**
+   * The audio at its own path (`audio.mp3`, no query: the normal rate and voice) is
+   * answered before routing from now on, while its bytes are held (http/ready-answers.ts):
+   * the same plan, bytes and headers as this route sends. Bytes no longer held, and
+   * problems (412, 416), come back here.
+   */
+  const answerReadyFromNowOn = (entry: CatalogEntry, format: AudioFormat, rendition: Rendition): void => {
+    const path = `/api/episodes/${entry.episode.id}/audio.${format}`;
+    if (readyAnswers === undefined || readyAudio.get(path) === rendition) return;
+    readyAudio.set(path, rendition);
+    const headers = { ...app.securityHeaders, ...AUDIO_ROUTE_HEADERS, 'content-disposition': dispositionOf(entry, rendition) };
+    readyAnswers.set(
+      [path],
+      heldBytesAnswer(() => {
+        const held = byteCache.peek(rendition.audioFile, rendition.sha256);
+        return held === undefined ? undefined : servedCopy(rendition, held);
+      }, headers),
+    );
+  };
+
   const withAudioHeaders = (reply: FastifyReply, entry: CatalogEntry, rendition: Rendition): FastifyReply =>
-    // Podcast apps and other sites' players fetch the audio from elsewhere.
-    reply.header('cross-origin-resource-policy', 'cross-origin').header('content-disposition', dispositionOf(entry, rendition));
+    reply.headers(AUDIO_ROUTE_HEADERS).header('content-disposition', dispositionOf(entry, rendition));
 
   const sendAudio = async (request: FastifyRequest, reply: FastifyReply, entry: CatalogEntry, query: AudioQuery) => {
     const key = knownKey(entry, query.format, query.rate, query.voice);
