@@ -23,7 +23,7 @@
  * Prints figures and never asserts: times depend on the machine. Every server runs
  * as a child process and is stopped at the end, also on Ctrl-C.
  *
- *     npx tsx bench/http.ts [--duration 10] [--connections 32] [--companion <built checkout>] [--cache <dir>] [--log-level info]
+ *     npx tsx bench/http.ts [--duration 5] [--rounds 3] [--connections 32] [--companion <built checkout>] [--cache <dir>] [--log-level info]
  *
  * The same file is also the entry point of the hello-world child (`--serve hello`) and of
  * the bare Node server that replays the companion's JSON answers (`--serve bytes`).
@@ -310,18 +310,34 @@ interface Figures {
   readonly failures: number;
   /** Requests served per CPU-second of the server: how much work each answer costs, whatever the client. */
   readonly requestsPerCpuSecond: number | undefined;
+  /** Requests per second in the slowest and the fastest round. */
+  readonly fewest: number;
+  readonly most: number;
 }
 
-async function measure(label: string, url: string, pids: () => Promise<number[]>, options: { duration: number; connections: number; headers?: Record<string, string> }): Promise<Figures> {
-  const { duration, connections, headers = {} } = options;
-  // A short run first, untimed: JIT, caches and TCP buffers settle.
-  await autocannon({ url, connections, duration: Math.min(2, duration), headers });
+interface LoadSettings {
+  duration: number;
+  connections: number;
+  headers?: Record<string, string>;
+}
+
+/** One server asked one way: a row of the table. */
+interface Row {
+  readonly label: string;
+  readonly url: string;
+  readonly pids: () => Promise<number[]>;
+  readonly load: LoadSettings;
+}
+
+/** One timed run of `row`. */
+async function runOnce({ label, url, pids, load }: Row): Promise<Figures> {
+  const { duration, connections, headers = {} } = load;
   const processes = await pids();
   const cpuBefore = await cpuSeconds(processes);
   const result = await autocannon({ url, connections, duration, headers });
   const cpuAfter = await cpuSeconds(processes);
   const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
-  const figures: Figures = {
+  return {
     label,
     requestsPerSecond: result.requests.average,
     megabytesPerSecond: result.throughput.average / 1e6,
@@ -329,17 +345,43 @@ async function measure(label: string, url: string, pids: () => Promise<number[]>
     p99: result.latency.p99,
     failures: result.non2xx + result.errors + result.timeouts,
     requestsPerCpuSecond: cpu === undefined || cpu <= 0 ? undefined : result.requests.total / cpu,
+    fewest: result.requests.average,
+    most: result.requests.average,
   };
-  console.log(row(figures));
-  return figures;
+}
+
+/**
+ * The rows of one comparison, measured in turn `rounds` times, each after one untimed
+ * warm-up (JIT, caches and TCP buffers settle): a server's figures are its median round
+ * by requests per second, with the fewest and most beside them. Taking turns, a burst of
+ * other work on the machine falls on every server alike, not on one row's only run.
+ * Absent rows (no nginx) stay absent.
+ */
+async function measureInTurn(rows: readonly (Row | undefined)[], rounds: number): Promise<(Figures | undefined)[]> {
+  for (const row of rows) if (row !== undefined) await autocannon({ url: row.url, connections: row.load.connections, duration: Math.min(2, row.load.duration), headers: row.load.headers ?? {} });
+  const runs: Figures[][] = rows.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, row] of rows.entries()) if (row !== undefined) runs[i]!.push(await runOnce(row));
+  }
+  return runs.map((figures) => {
+    if (figures.length === 0) return undefined;
+    const sorted = [...figures].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+    const median = { ...sorted[Math.floor((sorted.length - 1) / 2)]!, fewest: sorted[0]!.requestsPerSecond, most: sorted.at(-1)!.requestsPerSecond };
+    // Failures anywhere count: one failed request in any round is worth seeing.
+    const failures = figures.reduce((sum, f) => sum + f.failures, 0);
+    const shown = { ...median, failures };
+    console.log(row(shown));
+    return shown;
+  });
 }
 
 const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length));
 const num = (value: number | undefined, digits = 0, width = 9) => (value === undefined ? 'n/a' : value.toFixed(digits)).padStart(width);
 
-const HEADER = `${pad('', 40)}${'req/s'.padStart(9)}${'MB/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'failed'.padStart(9)}${'req/CPU-s'.padStart(11)}`;
+const HEADER = `${pad('', 40)}${'req/s'.padStart(9)}${'rounds'.padStart(14)}${'MB/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'failed'.padStart(9)}${'req/CPU-s'.padStart(11)}`;
 function row(f: Figures): string {
-  return `${pad(f.label, 40)}${num(f.requestsPerSecond)}${num(f.megabytesPerSecond, 1)}${num(f.p50, 1)}${num(f.p99, 1)}${num(f.failures)}${num(f.requestsPerCpuSecond, 0, 11)}`;
+  const spread = `${f.fewest.toFixed(0)}-${f.most.toFixed(0)}`;
+  return `${pad(f.label, 40)}${num(f.requestsPerSecond)}${spread.padStart(14)}${num(f.megabytesPerSecond, 1)}${num(f.p50, 1)}${num(f.p99, 1)}${num(f.failures)}${num(f.requestsPerCpuSecond, 0, 11)}`;
 }
 
 /** ", per CPU-second 0.55x" when both servers' CPU was read, else nothing. */
@@ -356,7 +398,8 @@ function ratioLine(name: string, ours: Figures | undefined, reference: Figures |
 }
 
 /** A ratio with no target: what the reference leaves reachable. */
-function ceilingLine(name: string, ours: Figures, reference: Figures): string {
+function ceilingLine(name: string, ours: Figures | undefined, reference: Figures | undefined): string {
+  if (ours === undefined || reference === undefined) return `${pad(name, 50)} n/a`;
   return `${pad(name, 50)} ${(ours.requestsPerSecond / reference.requestsPerSecond).toFixed(2)}x${perCpuSecond(ours, reference)}`;
 }
 
@@ -396,7 +439,9 @@ async function startFlags(companionRoot: string): Promise<string[]> {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      duration: { type: 'string', default: '10' },
+      duration: { type: 'string', default: '5' },
+      // Each comparison is measured this many times in turn; the median round is shown.
+      rounds: { type: 'string', default: '3' },
       connections: { type: 'string', default: '32' },
       // Another built checkout (its dist/ and node_modules/), e.g. a copy of the tree taken while others edit this one.
       companion: { type: 'string', default: PROJECT_ROOT },
@@ -408,6 +453,7 @@ async function main(): Promise<void> {
   });
   const duration = Number(values.duration);
   const connections = Number(values.connections);
+  const rounds = Math.max(1, Math.floor(Number(values.rounds)));
   const companionRoot = path.resolve(values.companion);
   const load = { duration, connections };
   const work = await mkdtemp(path.join(tmpdir(), 'atl-bench-http-'));
@@ -498,40 +544,48 @@ async function main(): Promise<void> {
     console.log(`${path.basename(file)}: ${(size / 1e6).toFixed(2)} MB ${contentType}, served at ${audioPath}; JSON: ${jsonPath}`);
     const decoding = stopBodyDecoding();
     console.log(
-      `autocannon: ${connections} connections, ${duration} s per row after a 2 s warm-up, loopback, ${decoding}; Node ${process.version}, ${availableParallelism()} CPUs\n`,
+      `autocannon: ${connections} connections, ${duration} s per row and round, ${rounds} rounds in turn after a 2 s warm-up each (median round shown), loopback, ${decoding}; Node ${process.version}, ${availableParallelism()} CPUs\n`,
     );
     console.log(HEADER);
     const ranged = { ...load, headers: { range: RANGE } };
-    const range = {
-      nginx: nginxServer === undefined ? undefined : await measure('(a) Range 64 KiB   nginx', nginxServer.url, nginxPids, ranged),
-      companion: await measure('(a) Range 64 KiB   companion', `${origin}${audioPath}`, pidsOf(companion), ranged),
-    };
-    const full = {
-      nginx: nginxServer === undefined ? undefined : await measure('(b) full audio     nginx', nginxServer.url, nginxPids, load),
-      companion: await measure('(b) full audio     companion', `${origin}${audioPath}`, pidsOf(companion), load),
-    };
-    // The same request headers to both servers in each pair: a browser's, then none at all.
+    const rowOf = (label: string, url: string, pids: () => Promise<number[]>, settings: LoadSettings): Row => ({ label, url, pids, load: settings });
+    const nginxRow = (label: string, settings: LoadSettings) => (nginxServer === undefined ? undefined : rowOf(label, nginxServer.url, nginxPids, settings));
+    const [rangeNginx, rangeCompanion] = await measureInTurn(
+      [nginxRow('(a) Range 64 KiB   nginx', ranged), rowOf('(a) Range 64 KiB   companion', `${origin}${audioPath}`, pidsOf(companion), ranged)],
+      rounds,
+    );
+    const [fullNginx, fullCompanion] = await measureInTurn(
+      [nginxRow('(b) full audio     nginx', load), rowOf('(b) full audio     companion', `${origin}${audioPath}`, pidsOf(companion), load)],
+      rounds,
+    );
+    // The same request headers to all three servers in each group: a browser's, then none at all.
     const asBrowsers = { ...load, headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING } };
-    const json = {
-      hello: await measure('(c) JSON, br asked  Fastify hello-world', helloUrl, pidsOf(hello), asBrowsers),
-      companion: await measure('(c) JSON, br asked  companion', `${origin}${jsonPath}`, pidsOf(companion), asBrowsers),
-      bare: await measure('(c) JSON, br asked  bare Node, same', bytesUrl, pidsOf(bytes), asBrowsers),
-    };
-    const plainJson = {
-      hello: await measure("(c') JSON, no coding Fastify hello-world", helloUrl, pidsOf(hello), load),
-      companion: await measure("(c') JSON, no coding companion", `${origin}${jsonPath}`, pidsOf(companion), load),
-      bare: await measure("(c') JSON, no coding bare Node, same", bytesUrl, pidsOf(bytes), load),
-    };
+    const [helloBr, companionBr, bareBr] = await measureInTurn(
+      [
+        rowOf('(c) JSON, br asked  Fastify hello-world', helloUrl, pidsOf(hello), asBrowsers),
+        rowOf('(c) JSON, br asked  companion', `${origin}${jsonPath}`, pidsOf(companion), asBrowsers),
+        rowOf('(c) JSON, br asked  bare Node, same', bytesUrl, pidsOf(bytes), asBrowsers),
+      ],
+      rounds,
+    );
+    const [helloPlain, companionPlain, barePlain] = await measureInTurn(
+      [
+        rowOf("(c') JSON, no coding Fastify hello-world", helloUrl, pidsOf(hello), load),
+        rowOf("(c') JSON, no coding companion", `${origin}${jsonPath}`, pidsOf(companion), load),
+        rowOf("(c') JSON, no coding bare Node, same", bytesUrl, pidsOf(bytes), load),
+      ],
+      rounds,
+    );
     const companionRss = await rssMb(companion.process.pid);
 
     console.log('\nratios of requests per second (and of requests per server CPU-second):');
-    console.log(ratioLine('(a) Range GET, companion / nginx', range.companion, range.nginx, TARGETS.range));
-    console.log(ratioLine('(b) full GET, companion / nginx', full.companion, full.nginx, TARGETS.full));
-    console.log(ratioLine('(c) episode JSON / hello-world (as browsers ask)', json.companion, json.hello, TARGETS.json));
-    console.log(ratioLine("(c') episode JSON / hello-world (no coding)", plainJson.companion, plainJson.hello, TARGETS.json));
+    console.log(ratioLine('(a) Range GET, companion / nginx', rangeCompanion, rangeNginx, TARGETS.range));
+    console.log(ratioLine('(b) full GET, companion / nginx', fullCompanion, fullNginx, TARGETS.full));
+    console.log(ratioLine('(c) episode JSON / hello-world (as browsers ask)', companionBr, helloBr, TARGETS.json));
+    console.log(ratioLine("(c') episode JSON / hello-world (no coding)", companionPlain, helloPlain, TARGETS.json));
     // Not targets: how near the reference any Node server gets with these bytes, here.
-    console.log(ceilingLine('  (c) ceiling: bare Node, same bytes / hello-world', json.bare, json.hello));
-    console.log(ceilingLine("  (c') ceiling: bare Node, same bytes / hello-world", plainJson.bare, plainJson.hello));
+    console.log(ceilingLine('  (c) ceiling: bare Node, same bytes / hello-world', bareBr, helloBr));
+    console.log(ceilingLine("  (c') ceiling: bare Node, same bytes / hello-world", barePlain, helloPlain));
     const rssLine = (name: string, mb: number | undefined) =>
       `${pad(name, 50)} ${mb === undefined ? 'n/a' : `${mb.toFixed(0)} MB`}  target < ${TARGETS.rssMb} MB: ${mb === undefined ? 'n/a' : mb < TARGETS.rssMb ? 'met' : 'NOT met'}`;
     console.log(rssLine('RSS at the end, companion', companionRss));
