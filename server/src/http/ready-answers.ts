@@ -12,8 +12,9 @@
  * Measured on this 2-core machine, built server, 4 process starts each: the episode
  * JSON (brotli asked, the server alone on one core) took 111 to 170 µs of CPU a request
  * through Fastify, 92 to 100 µs from here; a 64 KiB Range GET of held audio about 190
- * through Fastify, 112 to 125 from here. bench/http.ts, 3 rounds: (a) 64 KiB ranges
- * 0.39x -> 0.67x nginx, (c) the JSON 0.58x -> 0.82x a Fastify hello-world.
+ * through Fastify, 112 to 125 from here. bench/http.ts (three runs of 3 rounds) now reads
+ * 0.64 to 0.72x nginx for 64 KiB ranges, and 0.76 to 0.89x a Fastify hello-world for
+ * the JSON (0.69x and 0.59x before, in one run of the older bench).
  *
  * What the route would have done is kept:
  * - the same status, headers and bytes: the JSON's prepared answers, and for audio
@@ -51,10 +52,6 @@ export class ReadyAnswers {
   /** From now on `answer` is asked first for a GET or HEAD of each of `paths` (exact, no query string). */
   set(paths: readonly string[], answer: ReadyAnswer): void {
     for (const path of paths) this.#byPath.set(path, answer);
-  }
-
-  has(path: string): boolean {
-    return this.#byPath.has(path);
   }
 
   /** From now on every request goes to the framework: the server is shutting down, or logging every request. */
