@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { describe, test, expect, beforeAll, afterAll } from 'vitest';
 import { runProgram } from '../../../server/src/audio/external-program.js';
 import { decodeWav } from '../../../server/src/audio/wav.js';
 import { SpeechError, type Synthesis, type TimingEvent } from '../../../server/src/speech/engine.js';
+import { ESPEAK_VOICES } from '../../../server/src/speech/embedded/espeak-params.js';
 import { createNativeEspeakEngine, innerSilences, type NativeEspeakEngine } from '../../../server/src/speech/native/espeak-ng-engine.js';
 import { requireProgram } from '../audio/installed-programs.js';
 
@@ -85,7 +86,8 @@ describe('native espeak-ng engine', () => {
     const { stdout } = await runProgram('espeak-ng', ['--version']);
     const printed = /text-to-speech:\s*(\S+)/.exec(stdout.toString('utf8'))?.[1];
     expect(engine.name).toBe('espeak-ng');
-    expect(await engine.probe()).toEqual({ available: true, programVersion: printed });
+    const dataDir = /Data at:\s*(.+?)\s*$/m.exec(stdout.toString('utf8'))?.[1];
+    expect(await engine.probe()).toEqual({ available: true, programVersion: printed, ...(dataDir === undefined ? {} : { dataDir }) });
     expect(engine.version).toBe(`${printed}+r2`);
   });
 
@@ -286,6 +288,117 @@ describe('native espeak-ng engine', () => {
     } finally {
       await slow.close();
     }
+  });
+});
+
+/** A stand-in for espeak-ng that runs the real one and logs each call's arguments, one line each. */
+async function loggingEspeak(): Promise<{ program: string; calls(): Promise<string[]> }> {
+  const folder = await mkdtemp(path.join(tmpdir(), 'atl-logging-espeak-'));
+  folders.push(folder);
+  const program = path.join(folder, 'espeak-ng');
+  const log = path.join(folder, 'calls');
+  await writeFile(log, '');
+  await writeFile(program, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec espeak-ng "$@"\n`);
+  await chmod(program, 0o755);
+  return { program, calls: async () => (await readFile(log, 'utf8')).split('\n').filter((line) => line !== '') };
+}
+
+/** Every file under `folder`, as paths relative to it, sorted. */
+async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => !entry.isDirectory()).map((entry) => path.relative(folder, path.join(entry.parentPath, entry.name))).sort();
+}
+
+describe('the view of eSpeak NG’s data with only our voices', () => {
+  let installed: NativeEspeakEngine;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    await requireProgram('espeak-ng');
+    installed = createNativeEspeakEngine({ dataViewIn: false });
+    const probe = await installed.probe();
+    if (!probe.available || probe.dataDir === undefined) throw new Error('espeak-ng --version names no data folder');
+    dataDir = probe.dataDir;
+  });
+
+  afterAll(async () => {
+    await installed.close();
+  });
+
+  const renders = (calls: string[]): string[] => calls.filter((call) => !call.startsWith('--version') && !call.startsWith('--voices'));
+
+  test('every voice sounds exactly as with the installed data, and the view links to it, voice files of ours alone', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'atl-espeak-view-'));
+    folders.push(folder);
+    const logging = await loggingEspeak();
+    const viewed = createNativeEspeakEngine({ program: logging.program, dataViewIn: folder });
+    try {
+      const voices = await installed.voices();
+      expect(voices.length).toBeGreaterThan(3);
+      for (const { id } of voices) {
+        const document = doc(`<p>${S1}${S2}</p>`);
+        const [ours, theirs] = await Promise.all([viewed.synthesize(document, { voice: id }), installed.synthesize(document, { voice: id })]);
+        expect(sameSamples(ours.samples, theirs.samples), id).toBe(true);
+        expect(ours.events).toEqual(theirs.events);
+      }
+      const [view, ...others] = await readdir(folder);
+      expect(others).toEqual([]);
+      const data = path.join(folder, view!, 'espeak-ng-data');
+      expect(renders(await logging.calls()).every((call) => call.startsWith(`--path=${path.join(folder, view!)} `))).toBe(true);
+      const voiceFiles = ESPEAK_VOICES.map((voice) => voice.espeakName).filter((file) => existsSync(path.join(dataDir, 'lang', file)));
+      expect(await filesUnder(path.join(data, 'lang'))).toEqual(voiceFiles.sort());
+      expect(existsSync(path.join(data, 'voices'))).toBe(false);
+      for (const entry of (await readdir(dataDir)).filter((name) => name !== 'lang' && name !== 'voices')) {
+        expect(await readlink(path.join(data, entry))).toBe(path.join(dataDir, entry));
+      }
+    } finally {
+      await viewed.close();
+    }
+  });
+
+  test('a document in another language is rendered from the installed data, which has its voice', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'atl-espeak-view-'));
+    folders.push(folder);
+    const logging = await loggingEspeak();
+    const viewed = createNativeEspeakEngine({ program: logging.program, dataViewIn: folder });
+    try {
+      const spanish = doc('<s xml:lang="es">Hola, buenos días.</s>');
+      const [ours, theirs, english] = await Promise.all([viewed.synthesize(spanish), installed.synthesize(spanish), installed.synthesize(doc('<s xml:lang="en-US">Hola, buenos días.</s>'))]);
+      expect(sameSamples(ours.samples, theirs.samples)).toBe(true);
+      expect(sameSamples(ours.samples, english.samples)).toBe(false);
+      expect(renders(await logging.calls()).some((call) => call.includes('--path'))).toBe(false);
+    } finally {
+      await viewed.close();
+    }
+  });
+
+  test('with no place for the view, or one someone else can write to, it renders from the installed data', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'atl-espeak-view-'));
+    folders.push(folder);
+    const notAFolder = path.join(folder, 'a-file');
+    await writeFile(notAFolder, '');
+    const document = doc(S1);
+    const reference = await installed.synthesize(document);
+
+    const logging = await loggingEspeak();
+    const nowhere = createNativeEspeakEngine({ program: logging.program, dataViewIn: notAFolder });
+    const first = createNativeEspeakEngine({ dataViewIn: folder });
+    try {
+      expect(sameSamples((await nowhere.synthesize(document)).samples, reference.samples)).toBe(true);
+      await first.synthesize(document);
+    } finally {
+      await Promise.all([nowhere.close(), first.close()]);
+    }
+    const view = (await readdir(folder)).find((name) => name.startsWith('atl-espeak-ng-data-'))!;
+    await chmod(path.join(folder, view), 0o777);
+    const shared = await loggingEspeak();
+    const second = createNativeEspeakEngine({ program: shared.program, dataViewIn: folder });
+    try {
+      expect(sameSamples((await second.synthesize(document)).samples, reference.samples)).toBe(true);
+    } finally {
+      await second.close();
+    }
+    for (const calls of [await logging.calls(), await shared.calls()]) expect(renders(calls).some((call) => call.includes('--path'))).toBe(false);
   });
 });
 

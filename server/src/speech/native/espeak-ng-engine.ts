@@ -36,7 +36,7 @@
  *   changes nothing; a 900 ms one gives 900 ms). That is what {@link assemble}
  *   does, using the rebuilt pause after each sentence.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ProgramError, runProgram } from '../../audio/external-program.js';
 import { timeStretch } from '../../audio/time-stretch.js';
@@ -44,6 +44,7 @@ import { decodeWav } from '../../audio/wav.js';
 import { SpeechError, type SpeechEngine, type Synthesis, type SynthesisOptions, type TimingEvent, type Voice } from '../engine.js';
 import { DEFAULT_VOICE_ID, ESPEAK_MAX_WPM, ESPEAK_VOICES, MAX_RATE, MIN_RATE, blankRootLanguage, findVoice, isValidRate, planRate, type RatePlan } from '../embedded/espeak-params.js';
 import { escapeXmlText, looksLikeSsml, outlineSsml, type SsmlElement, type SsmlOutline, type Utterance } from '../ssml-outline.js';
+import { espeakDataView } from './espeak-data-view.js';
 
 /** Options for {@link createNativeEspeakEngine}. */
 export interface NativeEspeakEngineOptions {
@@ -53,11 +54,23 @@ export interface NativeEspeakEngineOptions {
   readonly processes?: number;
   /** Longest one whole `synthesize` may take, in ms. Default 60 000. */
   readonly timeoutMs?: number;
+  /**
+   * Where to keep the view of the program's data that holds only our voices, so each process starts
+   * faster (./espeak-data-view.ts), or false to use the installed data as it is. Default: the
+   * system's temporary folder.
+   */
+  readonly dataViewIn?: string | false;
 }
 
 /** What probing the program found. */
 export type EspeakProbe =
-  | { readonly available: true; /** The program's own version, e.g. `1.51`. */ readonly programVersion: string }
+  | {
+      readonly available: true;
+      /** The program's own version, e.g. `1.51`. */
+      readonly programVersion: string;
+      /** Where its data is, as it says (`Data at: ...`), when it says. */
+      readonly dataDir?: string;
+    }
   | { readonly available: false; /** Why not, in words for a log. */ readonly reason: string };
 
 /** The native engine, with what it learned about the installed program. */
@@ -134,12 +147,15 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
   #probe: Promise<EspeakProbe> | undefined;
   #probed: EspeakProbe | undefined;
   #voices: Promise<readonly Voice[]> | undefined;
+  readonly #dataViewIn: string | false;
+  #dataView: Promise<string | undefined> | undefined;
   #closed = false;
 
   constructor(options: NativeEspeakEngineOptions) {
     this.#program = options.program ?? 'espeak-ng';
     this.#timeoutMs = positiveInteger(options.timeoutMs ?? 60_000, 'timeoutMs');
     this.#slots = new ProcessSlots(positiveInteger(options.processes ?? availableParallelism(), 'processes'));
+    this.#dataViewIn = options.dataViewIn ?? tmpdir();
   }
 
   /**
@@ -157,9 +173,11 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
     this.#probe ??= runProgram(this.#program, ['--version'], { timeoutMs: PROBE_TIMEOUT_MS }).then(
       ({ stdout }): EspeakProbe => {
         // "eSpeak NG text-to-speech: 1.51  Data at: /usr/lib/x86_64-linux-gnu/espeak-ng-data"
-        const version = /text-to-speech:\s*(\S+)/.exec(stdout.toString('utf8'))?.[1];
+        const printed = stdout.toString('utf8');
+        const version = /text-to-speech:\s*(\S+)/.exec(printed)?.[1];
         if (version === undefined) return { available: false, reason: `${this.#program} --version did not print an eSpeak NG version` };
-        return { available: true, programVersion: version };
+        const dataDir = /Data at:\s*(.+?)\s*$/m.exec(printed)?.[1];
+        return { available: true, programVersion: version, ...(dataDir === undefined ? {} : { dataDir }) };
       },
       (error: unknown): EspeakProbe => ({ available: false, reason: error instanceof Error ? error.message : String(error) }),
     ).then((probe) => (this.#probed = probe));
@@ -208,7 +226,8 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
     try {
       const root = options.voice === undefined ? outline.rootStartTag : blankRootLanguage(outline.rootStartTag);
       const utterances = outline.items.filter((item): item is Utterance => item.kind === 'utterance');
-      const args = ['-m', '-b', '1', '--stdout', '-v', voice.espeakName, '-s', String(plan.wordsPerMinute), '--stdin'];
+      const data = onlyOurLanguages(ssml) && probe.dataDir !== undefined ? await this.#viewOf(probe.dataDir) : undefined;
+      const args = [...(data === undefined ? [] : [`--path=${data}`]), '-m', '-b', '1', '--stdout', '-v', voice.espeakName, '-s', String(plan.wordsPerMinute), '--stdin'];
       const separator = separatorFor(plan.wordsPerMinute);
       const renders = await Promise.all(paragraphs(utterances).map((paragraph) => this.#renderParagraph(args, root, separator, paragraph, controller.signal)));
       return await assemble(outline, renders.flat(), plan, controller.signal);
@@ -229,6 +248,13 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
     this.#closed = true;
     for (const controller of this.#running) controller.abort(new SpeechError('the espeak-ng engine was closed'));
     this.#running.clear();
+  }
+
+  /** The view of `dataDir` with only our voices (./espeak-data-view.ts), made once; undefined to use the installed data. */
+  #viewOf(dataDir: string): Promise<string | undefined> {
+    if (this.#dataViewIn === false) return Promise.resolve(undefined);
+    this.#dataView ??= espeakDataView(dataDir, ESPEAK_VOICES.map((voice) => voice.espeakName), this.#dataViewIn);
+    return this.#dataView;
   }
 
   /** One process for the paragraph, cut into its sentences; one process per sentence if it cannot be cut. */
@@ -290,6 +316,21 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
       throw new SpeechError('espeak-ng wrote something that is not a WAV file', { cause: error });
     }
   }
+}
+
+/** The languages of our voices, lower case: the ones the data view has. */
+const OUR_LANGUAGES = new Set(ESPEAK_VOICES.flatMap((voice) => [voice.language.toLowerCase(), voice.id]));
+
+/**
+ * True if every `xml:lang` in the document names the language of one of our
+ * voices. Another language (any SSML may ask for one) needs the installed
+ * data, which has every voice: the view would speak it in the voice before.
+ */
+function onlyOurLanguages(ssml: string): boolean {
+  for (const [, language] of ssml.matchAll(/xml:lang\s*=\s*["']([^"']*)["']/g)) {
+    if (!OUR_LANGUAGES.has(language!.toLowerCase())) return false;
+  }
+  return true;
 }
 
 /** `body` as a document of its own: the `<speak>` start tag `root`, then `wrappers` (outermost first) around it. */
