@@ -165,9 +165,30 @@ interface ChapterAudio {
 
 /** The episode's master: the samples (kept while the job lives, for the encoders) and time line. */
 interface Master {
-  readonly samples: Int16Array;
+  /**
+   * The samples end to end, joined when first asked: only an encoder that
+   * cannot stream (the WAV) asks; the streaming ones take the pieces as they
+   * are laid together, so for them the episode is never copied whole.
+   */
+  samples(): Int16Array;
   readonly sampleRate: number;
   readonly timeline: Timeline;
+}
+
+/** `pieces` end to end in one array, made on the first call and kept. */
+function joinedOnDemand(pieces: readonly Int16Array[]): () => Int16Array {
+  let joined: Int16Array | undefined = pieces.length === 1 ? pieces[0] : undefined;
+  return () => {
+    if (joined === undefined) {
+      joined = new Int16Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+      let offset = 0;
+      for (const piece of pieces) {
+        joined.set(piece, offset);
+        offset += piece.length;
+      }
+    }
+    return joined;
+  };
 }
 
 interface MasterJob {
@@ -359,10 +380,10 @@ export function createRenditions(options: RenditionsOptions): Renditions {
         const { samples, sampleRate } = decodeWav(audio.data);
         log.push({ samples, sampleRate });
         log.end();
-        return { samples, sampleRate, timeline };
+        return { samples: () => samples, sampleRate, timeline };
       }
       const release = await renderSlots.acquire(signal);
-      let master: { samples: Int16Array; sampleRate: number; timeline: Timeline };
+      let master: Master;
       try {
         master = await layTogether(request, signal, log);
       } finally {
@@ -385,7 +406,7 @@ export function createRenditions(options: RenditionsOptions): Renditions {
    * pause after the chapter and the narration's chapter break (as eSpeak does
    * in one document), shortened with the speech above eSpeak's fastest rate.
    */
-  async function layTogether(request: Omit<RenditionRequest, 'format'>, signal: AbortSignal, log: ReplayLog<PcmPiece>): Promise<{ samples: Int16Array; sampleRate: number; timeline: Timeline }> {
+  async function layTogether(request: Omit<RenditionRequest, 'format'>, signal: AbortSignal, log: ReplayLog<PcmPiece>): Promise<Master> {
     const { narration } = request;
     const speedUp = planRate(request.rate).speedUp;
     // When one chapter fails, the one rendering ahead is given up too (unless someone else wants it).
@@ -436,14 +457,8 @@ export function createRenditions(options: RenditionsOptions): Renditions {
       givingUp.abort(error);
       throw error;
     }
-    const samples = new Int16Array(length);
-    let offset = 0;
-    for (const piece of pieces) {
-      samples.set(piece, offset);
-      offset += piece.length;
-    }
     const durationMs = Math.round((length * 1000) / sampleRate);
-    return { samples, sampleRate, timeline: buildTimeline(narration, events, durationMs) };
+    return { samples: joinedOnDemand(pieces), sampleRate, timeline: buildTimeline(narration, events, durationMs) };
   }
 
   function joinMaster(request: Omit<RenditionRequest, 'format'>, signal: AbortSignal | undefined): { job: MasterJob; result: Promise<Master> } {
@@ -486,7 +501,7 @@ export function createRenditions(options: RenditionsOptions): Renditions {
         let data: Buffer;
         if (encoder.openStream === undefined) {
           const { samples, sampleRate } = await joined.result;
-          data = await encoder.encode(samples, sampleRate);
+          data = await encoder.encode(samples(), sampleRate);
           out.push(data);
         } else {
           data = await encodeAsItComes(encoder, joined.job.log, out, signal);
