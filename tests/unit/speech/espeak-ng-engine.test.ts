@@ -356,6 +356,25 @@ describe('the view of eSpeak NG’s data with only our voices', () => {
     }
   });
 
+  test('a view removed while the engine runs (a cleaner of the temporary folder) is made again', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'atl-espeak-view-'));
+    folders.push(folder);
+    const logging = await loggingEspeak();
+    const viewed = createNativeEspeakEngine({ program: logging.program, dataViewIn: folder });
+    try {
+      const document = doc(S1);
+      const reference = await installed.synthesize(document);
+      await viewed.synthesize(document);
+      const [view] = await readdir(folder);
+      await rm(path.join(folder, view!), { recursive: true });
+      expect(sameSamples((await viewed.synthesize(document)).samples, reference.samples)).toBe(true);
+      expect(await readdir(folder)).toEqual([view]);
+      expect(renders(await logging.calls()).every((call) => call.startsWith(`--path=${path.join(folder, view!)} `))).toBe(true);
+    } finally {
+      await viewed.close();
+    }
+  });
+
   test('a document in another language is rendered from the installed data, which has its voice', async () => {
     const folder = await mkdtemp(path.join(tmpdir(), 'atl-espeak-view-'));
     folders.push(folder);

@@ -43,7 +43,8 @@ async function isOurs(folder: string): Promise<boolean> {
   }
 }
 
-async function isWhole(view: string): Promise<boolean> {
+/** True if `view` is still there, whole and ours (a cleaner of the temporary folder may have removed it since). */
+export async function isWhole(view: string): Promise<boolean> {
   return (await isOurs(view)) && (await stat(path.join(view, 'espeak-ng-data', COMPLETE)).then(() => true, () => false));
 }
 

@@ -44,7 +44,7 @@ import { decodeWav } from '../../audio/wav.js';
 import { SpeechError, type SpeechEngine, type Synthesis, type SynthesisOptions, type TimingEvent, type Voice } from '../engine.js';
 import { DEFAULT_VOICE_ID, ESPEAK_MAX_WPM, ESPEAK_VOICES, MAX_RATE, MIN_RATE, blankRootLanguage, findVoice, isValidRate, planRate, type RatePlan } from '../embedded/espeak-params.js';
 import { escapeXmlText, looksLikeSsml, outlineSsml, type SsmlElement, type SsmlOutline, type Utterance } from '../ssml-outline.js';
-import { espeakDataView } from './espeak-data-view.js';
+import { espeakDataView, isWhole } from './espeak-data-view.js';
 
 /** Options for {@link createNativeEspeakEngine}. */
 export interface NativeEspeakEngineOptions {
@@ -250,10 +250,20 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
     this.#running.clear();
   }
 
-  /** The view of `dataDir` with only our voices (./espeak-data-view.ts), made once; undefined to use the installed data. */
-  #viewOf(dataDir: string): Promise<string | undefined> {
-    if (this.#dataViewIn === false) return Promise.resolve(undefined);
-    this.#dataView ??= espeakDataView(dataDir, ESPEAK_VOICES.map((voice) => voice.espeakName), this.#dataViewIn);
+  /**
+   * The view of `dataDir` with only our voices (./espeak-data-view.ts), made
+   * once and made again if it went missing (a server outlives what cleans the
+   * temporary folder); undefined to use the installed data.
+   */
+  async #viewOf(dataDir: string): Promise<string | undefined> {
+    if (this.#dataViewIn === false) return undefined;
+    const made = this.#dataView;
+    const view = await made;
+    // No view could be made here: the installed data it is, without trying again at every render.
+    if (made !== undefined && view === undefined) return undefined;
+    if (view !== undefined && (await isWhole(view))) return view;
+    // Not made yet, or gone: one render makes it again (the first to get here), the others wait for that.
+    if (made === undefined || this.#dataView === made) this.#dataView = espeakDataView(dataDir, ESPEAK_VOICES.map((voice) => voice.espeakName), this.#dataViewIn);
     return this.#dataView;
   }
 
