@@ -421,6 +421,72 @@ describe('the view of eSpeak NG’s data with only our voices', () => {
   });
 });
 
+describe('where each espeak-ng process writes its WAV', () => {
+  let piped: NativeEspeakEngine;
+
+  beforeAll(async () => {
+    await requireProgram('espeak-ng');
+    piped = createNativeEspeakEngine({ scratchIn: false });
+  });
+
+  afterAll(async () => {
+    await piped.close();
+  });
+
+  const renders = (calls: string[]): string[] => calls.filter((call) => !call.startsWith('--version') && !call.startsWith('--voices'));
+
+  test('a file in a folder of its own, removed after: the same sound and events as through stdout', async () => {
+    const scratch = await mkdtemp(path.join(tmpdir(), 'atl-espeak-scratch-'));
+    folders.push(scratch);
+    const logging = await loggingEspeak();
+    const filed = createNativeEspeakEngine({ program: logging.program, scratchIn: scratch });
+    try {
+      const [ours, theirs] = await Promise.all([filed.synthesize(SSML), piped.synthesize(SSML)]);
+      expect(sameSamples(ours.samples, theirs.samples)).toBe(true);
+      expect(ours.events).toEqual(theirs.events);
+      const calls = renders(await logging.calls());
+      expect(calls.length).toBeGreaterThan(1);
+      for (const call of calls) expect(call).toMatch(new RegExp(` -w ${scratch}/atl-espeak-ng-[^/ ]+/render\\.wav$`));
+      expect(await readdir(scratch)).toEqual([]);
+    } finally {
+      await filed.close();
+    }
+  });
+
+  test('an aborted render leaves no file behind', async () => {
+    const scratch = await mkdtemp(path.join(tmpdir(), 'atl-espeak-scratch-'));
+    folders.push(scratch);
+    const filed = createNativeEspeakEngine({ scratchIn: scratch });
+    try {
+      const controller = new AbortController();
+      const render = filed.synthesize(LONG_SSML, { signal: controller.signal });
+      setTimeout(() => controller.abort(new Error('listener left')), 150);
+      await expect(render).rejects.toBeInstanceOf(SpeechError);
+      expect(await childEspeaks()).toEqual([]);
+      expect(await readdir(scratch)).toEqual([]);
+    } finally {
+      await filed.close();
+    }
+  });
+
+  test('with no folder to write in, the WAV comes through stdout', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'atl-espeak-scratch-'));
+    folders.push(folder);
+    const notAFolder = path.join(folder, 'a-file');
+    await writeFile(notAFolder, '');
+    const logging = await loggingEspeak();
+    const fallback = createNativeEspeakEngine({ program: logging.program, scratchIn: notAFolder });
+    try {
+      const document = doc(`<p>${S1}${S2}</p>`);
+      const [ours, theirs] = await Promise.all([fallback.synthesize(document), piped.synthesize(document)]);
+      expect(sameSamples(ours.samples, theirs.samples)).toBe(true);
+      expect(renders(await logging.calls()).every((call) => call.endsWith(' --stdout'))).toBe(true);
+    } finally {
+      await fallback.close();
+    }
+  });
+});
+
 describe('finding the separators', () => {
   /** Every sample looked at: the reference the skipping search must agree with. */
   function everySample(samples: Int16Array, minimum: number): [number, number][] {

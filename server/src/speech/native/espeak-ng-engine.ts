@@ -36,7 +36,9 @@
  *   changes nothing; a 900 ms one gives 900 ms). That is what {@link assemble}
  *   does, using the rebuilt pause after each sentence.
  */
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ProgramError, runProgram } from '../../audio/external-program.js';
 import { timeStretch } from '../../audio/time-stretch.js';
@@ -60,6 +62,11 @@ export interface NativeEspeakEngineOptions {
    * system's temporary folder.
    */
   readonly dataViewIn?: string | false;
+  /**
+   * Where each process writes its WAV, in a folder of its own made for it,
+   * or false for its stdout (see #render). Default: the system's temporary folder.
+   */
+  readonly scratchIn?: string | false;
 }
 
 /** What probing the program found. */
@@ -89,7 +96,7 @@ const ADAPTER_REVISION = 2;
  * What goes between two sentences of a paragraph to cut them apart later: a
  * break well over twice the longest pause eSpeak makes itself at that speed
  * (its sentence pause is 1.55 s at its slowest, 80 wpm; 0.53 s at 175), and no
- * longer, since every millisecond of it is piped, copied and scanned: at a
+ * longer, since every millisecond of it is written, read and scanned: at a
  * fixed 6 s, scanning alone cost 200 ms for the pack.
  */
 export function separatorFor(wordsPerMinute: number): string {
@@ -104,6 +111,8 @@ const MAX_PARAGRAPH = 32;
 /** How to get the program, for error messages. */
 export const ESPEAK_INSTALL_HINT = 'install it (Debian/Ubuntu: apt-get install espeak-ng; macOS: brew install espeak-ng) or use the embedded engine';
 const PROBE_TIMEOUT_MS = 10_000;
+/** The most one process's WAV may weigh: 256 MiB, about 100 minutes of speech, far beyond any paragraph. */
+const MAX_WAV_BYTES = 256 * 1024 * 1024;
 
 /** A FIFO of process slots shared by all renders, so two long renders do not start twice as many processes. */
 class ProcessSlots {
@@ -148,6 +157,7 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
   #probed: EspeakProbe | undefined;
   #voices: Promise<readonly Voice[]> | undefined;
   readonly #dataViewIn: string | false;
+  readonly #scratchIn: string | false;
   #dataView: Promise<string | undefined> | undefined;
   #closed = false;
 
@@ -156,6 +166,7 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
     this.#timeoutMs = positiveInteger(options.timeoutMs ?? 60_000, 'timeoutMs');
     this.#slots = new ProcessSlots(positiveInteger(options.processes ?? availableParallelism(), 'processes'));
     this.#dataViewIn = options.dataViewIn ?? tmpdir();
+    this.#scratchIn = options.scratchIn ?? tmpdir();
   }
 
   /**
@@ -227,7 +238,8 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
       const root = options.voice === undefined ? outline.rootStartTag : blankRootLanguage(outline.rootStartTag);
       const utterances = outline.items.filter((item): item is Utterance => item.kind === 'utterance');
       const data = onlyOurLanguages(ssml) && probe.dataDir !== undefined ? await this.#viewOf(probe.dataDir) : undefined;
-      const args = [...(data === undefined ? [] : [`--path=${data}`]), '-m', '-b', '1', '--stdout', '-v', voice.espeakName, '-s', String(plan.wordsPerMinute), '--stdin'];
+      // Where the WAV goes is added per process (#render).
+      const args = [...(data === undefined ? [] : [`--path=${data}`]), '-m', '-b', '1', '-v', voice.espeakName, '-s', String(plan.wordsPerMinute), '--stdin'];
       const separator = separatorFor(plan.wordsPerMinute);
       const renders = await Promise.all(paragraphs(utterances).map((paragraph) => this.#renderParagraph(args, root, separator, paragraph, controller.signal)));
       return await assemble(outline, renders.flat(), plan, controller.signal);
@@ -312,13 +324,32 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
     }
   }
 
+  /**
+   * One process: `document` in, its WAV out. The program writes the WAV to a
+   * file in a folder of its own (made for this render, removed after), read
+   * back in one piece; without a folder for it, to stdout. Why a file: on
+   * stdout the program writes 4 kB at a time, each write a wake-up and a
+   * read here (about 10 000 for the pack) and the pieces joined at the end;
+   * with the file, `npm run render` went from 276x to 290x real time (median
+   * of 8 runs taken in turn, the data view in use in both).
+   */
   async #render(args: readonly string[], document: string, signal: AbortSignal): Promise<RenderedUtterance> {
+    const folder = this.#scratchIn === false ? undefined : await mkdtemp(path.join(this.#scratchIn, 'atl-espeak-ng-')).catch(() => undefined);
     let output: Buffer;
     try {
-      ({ stdout: output } = await runProgram(this.#program, args, { input: document, signal }));
+      if (folder === undefined) ({ stdout: output } = await runProgram(this.#program, [...args, '--stdout'], { input: document, signal }));
+      else {
+        const file = path.join(folder, 'render.wav');
+        await runProgram(this.#program, [...args, '-w', file], { input: document, signal });
+        const { size } = await stat(file);
+        if (size > MAX_WAV_BYTES) throw new RangeError(`it wrote ${size} bytes, more than the ${MAX_WAV_BYTES} a render may take`);
+        output = await readFile(file);
+      }
     } catch (error) {
       if (error instanceof ProgramError && error.failure === 'aborted' && signal.reason instanceof SpeechError) throw signal.reason;
       throw new SpeechError(`espeak-ng failed to render: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    } finally {
+      if (folder !== undefined) await rm(folder, { recursive: true, force: true }).catch(() => undefined);
     }
     try {
       return decodeWav(withRealSizes(output));
