@@ -10,8 +10,8 @@
  * Episodes render `--jobs` at a time, by default one per core: an episode's
  * render keeps a core busy only part of the time (speech and encoding take
  * turns), so the pack renders faster that way. Measured on 2 cores with the
- * native engine, one at a time against two: 239x against 269x real time with
- * `--formats mp3` (bench/render.ts runs that), 33x against 55x for every
+ * native engine, one at a time against two: 247x to 263x against 307x to 335x
+ * real time with `--formats mp3` (bench/render.ts runs that), 33x against 55x for every
  * format (Opus is the slow one). An episode's own factor is then what it got
  * while sharing the machine.
  *
