@@ -1,4 +1,4 @@
-/** File helpers shared by the render cache and the generated site. */
+/** File helpers shared by the render cache, the generated site and the native speech engine. */
 import { randomUUID } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 
@@ -11,5 +11,15 @@ export async function writeAtomic(file: string, data: Buffer | string): Promise<
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
+  }
+}
+
+/** Whether a process with this id is running (EPERM: running, owned by someone else): whose leftovers are orphans. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

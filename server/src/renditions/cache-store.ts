@@ -14,6 +14,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile as fsWriteFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isRunning } from '../files.js';
 import { CacheUnwritable } from './render-errors.js';
 
 /** A verified file in the cache. */
@@ -240,16 +241,6 @@ export class CacheStore {
 
 /** `<entry>.<pid>-<uuid>.tmp`: a temporary file of `CacheStore`, and the process writing it. */
 const TEMPORARY = /\.(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
-
-/** Whether a process with this id is running (EPERM: running, owned by someone else). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the temporary files a killed process left in `folder` (a kill -9 in the

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -464,6 +464,38 @@ describe('where each espeak-ng process writes its WAV', () => {
       await expect(render).rejects.toBeInstanceOf(SpeechError);
       expect(await childEspeaks()).toEqual([]);
       expect(await readdir(scratch)).toEqual([]);
+    } finally {
+      await filed.close();
+    }
+  });
+
+  test('closing the engine mid-render waits until its processes are gone and their folders removed', async () => {
+    const scratch = await mkdtemp(path.join(tmpdir(), 'atl-espeak-scratch-'));
+    folders.push(scratch);
+    const filed = createNativeEspeakEngine({ scratchIn: scratch });
+    const render = filed.synthesize(LONG_SSML);
+    render.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await readdir(scratch)).toHaveLength(1);
+    await filed.close();
+    expect(await readdir(scratch)).toEqual([]);
+    await expect(render).rejects.toThrow(/closed/);
+  });
+
+  test('folders a killed process left are removed at the first render, never a running process’s', async () => {
+    const scratch = await mkdtemp(path.join(tmpdir(), 'atl-espeak-scratch-'));
+    folders.push(scratch);
+    const gone = await runProgram('sh', ['-c', 'echo $$']);
+    const deadPid = Number(gone.stdout.toString('utf8').trim());
+    const orphan = `atl-espeak-ng-${deadPid}-Ab12Cd`;
+    const live = `atl-espeak-ng-${process.ppid}-Ef34Gh`;
+    const other = 'atl-espeak-ng-data-0-0123456789abcdef';
+    for (const name of [orphan, live, other]) await mkdir(path.join(scratch, name));
+    await writeFile(path.join(scratch, orphan, 'render.wav'), 'half a WAV');
+    const filed = createNativeEspeakEngine({ scratchIn: scratch });
+    try {
+      await filed.synthesize(doc(S1));
+      expect((await readdir(scratch)).sort()).toEqual([other, live].sort());
     } finally {
       await filed.close();
     }

@@ -36,13 +36,14 @@
  *   changes nothing; a 900 ms one gives 900 ms). That is what {@link assemble}
  *   does, using the rebuilt pause after each sentence.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ProgramError, runProgram } from '../../audio/external-program.js';
 import { timeStretch } from '../../audio/time-stretch.js';
 import { decodeWav } from '../../audio/wav.js';
+import { isRunning } from '../../files.js';
 import { SpeechError, type SpeechEngine, type Synthesis, type SynthesisOptions, type TimingEvent, type Voice } from '../engine.js';
 import { DEFAULT_VOICE_ID, ESPEAK_MAX_WPM, ESPEAK_VOICES, MAX_RATE, MIN_RATE, blankRootLanguage, findVoice, isValidRate, planRate, type RatePlan } from '../embedded/espeak-params.js';
 import { escapeXmlText, looksLikeSsml, outlineSsml, type SsmlElement, type SsmlOutline, type Utterance } from '../ssml-outline.js';
@@ -111,6 +112,22 @@ const MAX_PARAGRAPH = 32;
 /** How to get the program, for error messages. */
 export const ESPEAK_INSTALL_HINT = 'install it (Debian/Ubuntu: apt-get install espeak-ng; macOS: brew install espeak-ng) or use the embedded engine';
 const PROBE_TIMEOUT_MS = 10_000;
+/** Scratch folders are named `<prefix><pid>-<6 random characters>`. */
+const SCRATCH_PREFIX = 'atl-espeak-ng-';
+const SCRATCH_FOLDER = /^atl-espeak-ng-(\d+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * Removes the scratch folders in `parent` that processes no longer running
+ * left (a kill -9 in the middle of a render); never a live process's.
+ */
+async function removeOrphanedScratch(parent: string): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = SCRATCH_FOLDER.exec(name)?.[1];
+    if (pid !== undefined && Number(pid) !== process.pid && !isRunning(Number(pid))) await rm(path.join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 /** The most one process's WAV may weigh: 256 MiB, about 100 minutes of speech, far beyond any paragraph. */
 const MAX_WAV_BYTES = 256 * 1024 * 1024;
 
@@ -158,6 +175,9 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
   #voices: Promise<readonly Voice[]> | undefined;
   readonly #dataViewIn: string | false;
   readonly #scratchIn: string | false;
+  #swept: Promise<void> | undefined;
+  /** Processes' renders under way, each with its scratch folder: close() waits for them to clean up. */
+  readonly #rendering = new Set<Promise<unknown>>();
   #dataView: Promise<string | undefined> | undefined;
   #closed = false;
 
@@ -260,6 +280,8 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
     this.#closed = true;
     for (const controller of this.#running) controller.abort(new SpeechError('the espeak-ng engine was closed'));
     this.#running.clear();
+    // Their processes are being killed: once each is gone, its scratch folder is removed.
+    await Promise.allSettled([...this.#rendering]);
   }
 
   /**
@@ -333,8 +355,25 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
    * with the file, `npm run render` went from 276x to 290x real time (median
    * of 8 runs taken in turn, the data view in use in both).
    */
-  async #render(args: readonly string[], document: string, signal: AbortSignal): Promise<RenderedUtterance> {
-    const folder = this.#scratchIn === false ? undefined : await mkdtemp(path.join(this.#scratchIn, 'atl-espeak-ng-')).catch(() => undefined);
+  #render(args: readonly string[], document: string, signal: AbortSignal): Promise<RenderedUtterance> {
+    const render = this.#renderOnce(args, document, signal);
+    this.#rendering.add(render);
+    void render.then(
+      () => this.#rendering.delete(render),
+      () => this.#rendering.delete(render),
+    );
+    return render;
+  }
+
+  async #renderOnce(args: readonly string[], document: string, signal: AbortSignal): Promise<RenderedUtterance> {
+    const scratchIn = this.#scratchIn;
+    let folder: string | undefined;
+    if (scratchIn !== false) {
+      this.#swept ??= removeOrphanedScratch(scratchIn);
+      await this.#swept;
+      // The process id in the name tells a later start which folders a killed process left.
+      folder = await mkdtemp(path.join(scratchIn, `${SCRATCH_PREFIX}${process.pid}-`)).catch(() => undefined);
+    }
     let output: Buffer;
     try {
       if (folder === undefined) ({ stdout: output } = await runProgram(this.#program, [...args, '--stdout'], { input: document, signal }));
