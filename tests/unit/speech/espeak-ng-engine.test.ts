@@ -46,8 +46,7 @@ async function renderDirectly(document: string): Promise<Int16Array> {
 
 /** A stand-in for espeak-ng that runs the real one and counts its renders (not `--version` or `--voices`), each `delaySeconds` late. */
 async function countingEspeak(delaySeconds = 0): Promise<{ program: string; calls(): Promise<number> }> {
-  const folder = await mkdtemp(path.join(tmpdir(), 'atl-counting-espeak-'));
-  folders.push(folder);
+  const folder = await freshFolder('atl-counting-espeak-');
   const program = path.join(folder, 'espeak-ng');
   const log = path.join(folder, 'calls');
   await writeFile(log, '');
@@ -56,6 +55,12 @@ async function countingEspeak(delaySeconds = 0): Promise<{ program: string; call
   return { program, calls: async () => (await readFile(log, 'utf8')).length };
 }
 const folders: string[] = [];
+/** A new empty folder in the temporary folder, removed after the tests. */
+async function freshFolder(prefix: string): Promise<string> {
+  const folder = await mkdtemp(path.join(tmpdir(), prefix));
+  folders.push(folder);
+  return folder;
+}
 afterAll(async () => {
   await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
 });
@@ -291,16 +296,18 @@ describe('native espeak-ng engine', () => {
   });
 });
 
-/** A stand-in for espeak-ng that runs the real one and logs each call's arguments, one line each. */
-async function loggingEspeak(): Promise<{ program: string; calls(): Promise<string[]> }> {
-  const folder = await mkdtemp(path.join(tmpdir(), 'atl-logging-espeak-'));
-  folders.push(folder);
+/** A stand-in for espeak-ng that runs the real one and logs each call's arguments; `renders()` gives those of its renders (not `--version` or `--voices`). */
+async function loggingEspeak(): Promise<{ program: string; renders(): Promise<string[]> }> {
+  const folder = await freshFolder('atl-logging-espeak-');
   const program = path.join(folder, 'espeak-ng');
   const log = path.join(folder, 'calls');
   await writeFile(log, '');
   await writeFile(program, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec espeak-ng "$@"\n`);
   await chmod(program, 0o755);
-  return { program, calls: async () => (await readFile(log, 'utf8')).split('\n').filter((line) => line !== '') };
+  return {
+    program,
+    renders: async () => (await readFile(log, 'utf8')).split('\n').filter((line) => line !== '' && !line.startsWith('--version') && !line.startsWith('--voices')),
+  };
 }
 
 /** Every file under `folder`, as paths relative to it, sorted. */
@@ -325,11 +332,8 @@ describe('the view of eSpeak NG’s data with only our voices', () => {
     await installed.close();
   });
 
-  const renders = (calls: string[]): string[] => calls.filter((call) => !call.startsWith('--version') && !call.startsWith('--voices'));
-
   test('every voice sounds exactly as with the installed data, and the view links to it, voice files of ours alone', async () => {
-    const folder = await mkdtemp(path.join(tmpdir(), 'atl-espeak-view-'));
-    folders.push(folder);
+    const folder = await freshFolder('atl-espeak-view-');
     const logging = await loggingEspeak();
     const viewed = createNativeEspeakEngine({ program: logging.program, dataViewIn: folder });
     try {
@@ -344,7 +348,7 @@ describe('the view of eSpeak NG’s data with only our voices', () => {
       const [view, ...others] = await readdir(folder);
       expect(others).toEqual([]);
       const data = path.join(folder, view!, 'espeak-ng-data');
-      expect(renders(await logging.calls()).every((call) => call.startsWith(`--path=${path.join(folder, view!)} `))).toBe(true);
+      expect((await logging.renders()).every((call) => call.startsWith(`--path=${path.join(folder, view!)} `))).toBe(true);
       const voiceFiles = ESPEAK_VOICES.map((voice) => voice.espeakName).filter((file) => existsSync(path.join(dataDir, 'lang', file)));
       expect(await filesUnder(path.join(data, 'lang'))).toEqual(voiceFiles.sort());
       expect(existsSync(path.join(data, 'voices'))).toBe(false);
@@ -357,8 +361,7 @@ describe('the view of eSpeak NG’s data with only our voices', () => {
   });
 
   test('a view removed while the engine runs (a cleaner of the temporary folder) is made again', async () => {
-    const folder = await mkdtemp(path.join(tmpdir(), 'atl-espeak-view-'));
-    folders.push(folder);
+    const folder = await freshFolder('atl-espeak-view-');
     const logging = await loggingEspeak();
     const viewed = createNativeEspeakEngine({ program: logging.program, dataViewIn: folder });
     try {
@@ -369,15 +372,14 @@ describe('the view of eSpeak NG’s data with only our voices', () => {
       await rm(path.join(folder, view!), { recursive: true });
       expect(sameSamples((await viewed.synthesize(document)).samples, reference.samples)).toBe(true);
       expect(await readdir(folder)).toEqual([view]);
-      expect(renders(await logging.calls()).every((call) => call.startsWith(`--path=${path.join(folder, view!)} `))).toBe(true);
+      expect((await logging.renders()).every((call) => call.startsWith(`--path=${path.join(folder, view!)} `))).toBe(true);
     } finally {
       await viewed.close();
     }
   });
 
   test('a document in another language is rendered from the installed data, which has its voice', async () => {
-    const folder = await mkdtemp(path.join(tmpdir(), 'atl-espeak-view-'));
-    folders.push(folder);
+    const folder = await freshFolder('atl-espeak-view-');
     const logging = await loggingEspeak();
     const viewed = createNativeEspeakEngine({ program: logging.program, dataViewIn: folder });
     try {
@@ -385,15 +387,14 @@ describe('the view of eSpeak NG’s data with only our voices', () => {
       const [ours, theirs, english] = await Promise.all([viewed.synthesize(spanish), installed.synthesize(spanish), installed.synthesize(doc('<s xml:lang="en-US">Hola, buenos días.</s>'))]);
       expect(sameSamples(ours.samples, theirs.samples)).toBe(true);
       expect(sameSamples(ours.samples, english.samples)).toBe(false);
-      expect(renders(await logging.calls()).some((call) => call.includes('--path'))).toBe(false);
+      expect((await logging.renders()).some((call) => call.includes('--path'))).toBe(false);
     } finally {
       await viewed.close();
     }
   });
 
   test('with no place for the view, or one someone else can write to, it renders from the installed data', async () => {
-    const folder = await mkdtemp(path.join(tmpdir(), 'atl-espeak-view-'));
-    folders.push(folder);
+    const folder = await freshFolder('atl-espeak-view-');
     const notAFolder = path.join(folder, 'a-file');
     await writeFile(notAFolder, '');
     const document = doc(S1);
@@ -417,7 +418,7 @@ describe('the view of eSpeak NG’s data with only our voices', () => {
     } finally {
       await second.close();
     }
-    for (const calls of [await logging.calls(), await shared.calls()]) expect(renders(calls).some((call) => call.includes('--path'))).toBe(false);
+    for (const calls of [await logging.renders(), await shared.renders()]) expect(calls.some((call) => call.includes('--path'))).toBe(false);
   });
 });
 
@@ -433,18 +434,15 @@ describe('where each espeak-ng process writes its WAV', () => {
     await piped.close();
   });
 
-  const renders = (calls: string[]): string[] => calls.filter((call) => !call.startsWith('--version') && !call.startsWith('--voices'));
-
   test('a file in a folder of its own, removed after: the same sound and events as through stdout', async () => {
-    const scratch = await mkdtemp(path.join(tmpdir(), 'atl-espeak-scratch-'));
-    folders.push(scratch);
+    const scratch = await freshFolder('atl-espeak-scratch-');
     const logging = await loggingEspeak();
     const filed = createNativeEspeakEngine({ program: logging.program, scratchIn: scratch });
     try {
       const [ours, theirs] = await Promise.all([filed.synthesize(SSML), piped.synthesize(SSML)]);
       expect(sameSamples(ours.samples, theirs.samples)).toBe(true);
       expect(ours.events).toEqual(theirs.events);
-      const calls = renders(await logging.calls());
+      const calls = (await logging.renders());
       expect(calls.length).toBeGreaterThan(1);
       for (const call of calls) expect(call).toMatch(new RegExp(` -w ${scratch}/atl-espeak-ng-[^/ ]+/render\\.wav$`));
       expect(await readdir(scratch)).toEqual([]);
@@ -454,8 +452,7 @@ describe('where each espeak-ng process writes its WAV', () => {
   });
 
   test('an aborted render leaves no file behind', async () => {
-    const scratch = await mkdtemp(path.join(tmpdir(), 'atl-espeak-scratch-'));
-    folders.push(scratch);
+    const scratch = await freshFolder('atl-espeak-scratch-');
     const filed = createNativeEspeakEngine({ scratchIn: scratch });
     try {
       const controller = new AbortController();
@@ -470,8 +467,7 @@ describe('where each espeak-ng process writes its WAV', () => {
   });
 
   test('closing the engine mid-render waits until its processes are gone and their folders removed', async () => {
-    const scratch = await mkdtemp(path.join(tmpdir(), 'atl-espeak-scratch-'));
-    folders.push(scratch);
+    const scratch = await freshFolder('atl-espeak-scratch-');
     const filed = createNativeEspeakEngine({ scratchIn: scratch });
     const render = filed.synthesize(LONG_SSML);
     render.catch(() => undefined);
@@ -483,8 +479,7 @@ describe('where each espeak-ng process writes its WAV', () => {
   });
 
   test('folders a killed process left are removed at the first render, never a running process’s', async () => {
-    const scratch = await mkdtemp(path.join(tmpdir(), 'atl-espeak-scratch-'));
-    folders.push(scratch);
+    const scratch = await freshFolder('atl-espeak-scratch-');
     const gone = await runProgram('sh', ['-c', 'echo $$']);
     const deadPid = Number(gone.stdout.toString('utf8').trim());
     const orphan = `atl-espeak-ng-${deadPid}-Ab12Cd`;
@@ -502,8 +497,7 @@ describe('where each espeak-ng process writes its WAV', () => {
   });
 
   test('with no folder to write in, the WAV comes through stdout', async () => {
-    const folder = await mkdtemp(path.join(tmpdir(), 'atl-espeak-scratch-'));
-    folders.push(folder);
+    const folder = await freshFolder('atl-espeak-scratch-');
     const notAFolder = path.join(folder, 'a-file');
     await writeFile(notAFolder, '');
     const logging = await loggingEspeak();
@@ -512,7 +506,7 @@ describe('where each espeak-ng process writes its WAV', () => {
       const document = doc(`<p>${S1}${S2}</p>`);
       const [ours, theirs] = await Promise.all([fallback.synthesize(document), piped.synthesize(document)]);
       expect(sameSamples(ours.samples, theirs.samples)).toBe(true);
-      expect(renders(await logging.calls()).every((call) => call.endsWith(' --stdout'))).toBe(true);
+      expect((await logging.renders()).every((call) => call.endsWith(' --stdout'))).toBe(true);
     } finally {
       await fallback.close();
     }
