@@ -17,6 +17,8 @@
  * then `nextTick`'s own time was 11.8 µs a request against 0.7 µs in a fresh bare
  * Node server, and the whole request cost about 25% more CPU. A bare server made
  * idle through six full collections went the same way (64 to 82 µs a request).
+ * With this module, taking turns for 8 rounds: 12,849 requests a second and 69 µs of
+ * server CPU each, against 10,620 and 87 µs for the build before it, once megamorphic.
  *
  * How: one queued callback's object is kept alive (`executionAsyncResource()` inside
  * a `nextTick` callback is that object). Its map holds the chain of maps V8
