@@ -332,10 +332,15 @@ describe('the view of eSpeak NG’s data with only our voices', () => {
     await installed.close();
   });
 
-  test('every voice sounds exactly as with the installed data, and the view links to it, voice files of ours alone', async () => {
+  /** An engine keeping its data view in a fresh folder, through the logging stand-in (close it). */
+  async function viewedEngine() {
     const folder = await freshFolder('atl-espeak-view-');
     const logging = await loggingEspeak();
-    const viewed = createNativeEspeakEngine({ program: logging.program, dataViewIn: folder });
+    return { folder, logging, viewed: createNativeEspeakEngine({ program: logging.program, dataViewIn: folder }) };
+  }
+
+  test('every voice sounds exactly as with the installed data, and the view links to it, voice files of ours alone', async () => {
+    const { folder, logging, viewed } = await viewedEngine();
     try {
       const voices = await installed.voices();
       expect(voices.length).toBeGreaterThan(3);
@@ -361,9 +366,7 @@ describe('the view of eSpeak NG’s data with only our voices', () => {
   });
 
   test('a view removed while the engine runs (a cleaner of the temporary folder) is made again', async () => {
-    const folder = await freshFolder('atl-espeak-view-');
-    const logging = await loggingEspeak();
-    const viewed = createNativeEspeakEngine({ program: logging.program, dataViewIn: folder });
+    const { folder, logging, viewed } = await viewedEngine();
     try {
       const document = doc(S1);
       const reference = await installed.synthesize(document);
@@ -379,9 +382,7 @@ describe('the view of eSpeak NG’s data with only our voices', () => {
   });
 
   test('a document in another language is rendered from the installed data, which has its voice', async () => {
-    const folder = await freshFolder('atl-espeak-view-');
-    const logging = await loggingEspeak();
-    const viewed = createNativeEspeakEngine({ program: logging.program, dataViewIn: folder });
+    const { logging, viewed } = await viewedEngine();
     try {
       const spanish = doc('<s xml:lang="es">Hola, buenos días.</s>');
       const [ours, theirs, english] = await Promise.all([viewed.synthesize(spanish), installed.synthesize(spanish), installed.synthesize(doc('<s xml:lang="en-US">Hola, buenos días.</s>'))]);
