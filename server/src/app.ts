@@ -64,6 +64,11 @@ export async function companion(app: FastifyInstance, options: CompanionOptions)
   await app.register(errors);
   await app.register(security);
   const { catalog, renditions, engine } = options;
+  // Closing, the answers under way are sent first; then the renders they started finish
+  // storing themselves (each is bounded by its timeout), so nothing writes to the cache after.
+  app.addHook('onClose', async () => {
+    await renditions.idle();
+  });
   const byteCache = options.byteCache ?? createByteCache({ maxBytes: DEFAULT_AUDIO_MEMORY_MB * 1024 * 1024 });
   await app.register(health, { engine, warmUp: options.warmUp ?? (() => undefined) });
   await app.register(episodes, { catalog, renditions, voices: await engine.voices(), byteCache, rendersPerMinute: options.rendersPerMinute, readyAnswers: options.readyAnswers });

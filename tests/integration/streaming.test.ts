@@ -8,7 +8,7 @@
  * the render. Real sockets throughout: chunking and aborts are what is tested.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -217,6 +217,31 @@ describe('faults, with the renditions fake engine (each fault on cue)', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(refused.body.toString('utf8'))).toMatchObject({ code: 'ATL_RENDER_FAILED' });
+  });
+
+  test('closing waits for a chapter rendering ahead of a failed one to store itself: nothing writes to the cache after', async () => {
+    const engine = createFakeEngine();
+    engine.behaviour = (ssml) => (ssml.includes('<mark name="c1.s1"/>') ? 'crash' : 'render');
+    // The second chapter is rendered and being written when the first one crashes.
+    const writing = gate();
+    const written = gate();
+    engine.crashGate = writing.promise;
+    const { app, origin } = await start(engine, {
+      writeFile: async (file, data) => {
+        writing.open();
+        await written.promise;
+        await writeFile(file, data);
+      },
+    });
+    expect((await exchange(origin, AUDIO)).status).toBe(503);
+    let closed = false;
+    const closing = app.close().then(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(false);
+    written.open();
+    await closing;
   });
 
   test('the last listener leaving stops the render', async () => {

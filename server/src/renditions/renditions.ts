@@ -140,6 +140,13 @@ export interface Renditions {
   readonly formats: readonly AudioFormat[];
   /** Renders running or waiting for a slot now. */
   readonly pendingRenders: number;
+  /**
+   * Resolves when no render is under way: every one started so far has ended,
+   * its cache writes included, those every listener left as well (a chapter
+   * rendering ahead when its episode failed goes on to store itself). For
+   * shutting down: afterwards nothing more is written to the cache.
+   */
+  idle(): Promise<void>;
 }
 
 /** Bumped when the way an episode is laid together from its chapters changes: old cache entries are then not used. */
@@ -591,6 +598,8 @@ export function createRenditions(options: RenditionsOptions): Renditions {
     get pendingRenders() {
       return renderSlots.pending;
     },
+
+    idle: () => flights.idle(),
 
     render,
 

@@ -19,10 +19,17 @@ interface Flight {
 /** Jobs by key, each shared by its callers. */
 export class SingleFlight {
   readonly #flights = new Map<string, Flight>();
+  /** Every job not yet settled, those every caller has left included (they may still be writing). */
+  readonly #running = new Set<Promise<unknown>>();
 
   /** Jobs under way. */
   get size(): number {
     return this.#flights.size;
+  }
+
+  /** Resolves once every job started so far has settled, those every caller left included. */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled(this.#running);
   }
 
   /**
@@ -41,10 +48,12 @@ export class SingleFlight {
       const created: Flight = { job: start(controller.signal), controller, waiters: 0, settled: false };
       const settle = (): void => {
         created.settled = true;
+        this.#running.delete(created.job.result);
         if (this.#flights.get(key) === created) this.#flights.delete(key);
       };
       // Handled here, so a job every caller has left never becomes an unhandled rejection.
       created.job.result.then(settle, settle);
+      this.#running.add(created.job.result);
       this.#flights.set(key, created);
       flight = created;
     }

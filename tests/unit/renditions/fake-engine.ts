@@ -26,6 +26,8 @@ export interface FakeEngine extends SpeechEngine {
   behaviour: (ssml: string, call: number) => FakeBehaviour;
   /** Renders that wait for `release()` before answering (for tests of concurrency). */
   gate: Promise<void> | undefined;
+  /** Crashes that wait for this before failing (to have other work reach a point first). */
+  crashGate: Promise<void> | undefined;
   version: string;
 }
 
@@ -54,6 +56,7 @@ export function createFakeEngine(): FakeEngine {
     calls: [],
     behaviour: () => 'render',
     gate: undefined,
+    crashGate: undefined,
     available: async () => true,
     voices: async () => [{ id: 'en-us', name: 'English (America)', language: 'en-US' }],
     async synthesize(ssml, options = {}) {
@@ -64,7 +67,10 @@ export function createFakeEngine(): FakeEngine {
       await engine.gate;
       // A turn of the event loop, as a worker's answer takes.
       await new Promise((resolve) => setImmediate(resolve));
-      if (behaviour === 'crash') throw new SpeechError('eSpeak worker crashed during a render', { cause: new Error('worker exited with code 3') });
+      if (behaviour === 'crash') {
+        await engine.crashGate;
+        throw new SpeechError('eSpeak worker crashed during a render', { cause: new Error('worker exited with code 3') });
+      }
       options.signal?.throwIfAborted();
       return fakeRender(ssml);
     },

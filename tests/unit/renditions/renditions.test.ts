@@ -26,6 +26,8 @@ import { FAKE_RATE, LEAD_IN_MS, PAUSE_MS, SOUND_MS, TRAILING_MS, createFakeEngin
 let narration: Narration;
 let catalog: Catalog;
 const folders: string[] = [];
+/** Every renditions made: each is let finish its writes before its folders go. */
+const made: Renditions[] = [];
 
 beforeAll(async () => {
   catalog = createCatalog(await loadContentPack(FIXTURE_PACK));
@@ -33,6 +35,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  await Promise.all(made.splice(0).map((renditions) => renditions.idle()));
   await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
 });
 
@@ -64,6 +67,7 @@ async function setup(options: Partial<RenditionsOptions> = {}, engine: FakeEngin
     onStoreFailure: (folder, error, next) => storeFailures.push({ folder, error, next }),
     ...options,
   });
+  made.push(renditions);
   return { engine, renditions, cacheDir, discarded, storeFailures };
 }
 
@@ -217,6 +221,39 @@ describe('faults: each is a clear error or a fallback, never a crash or a half-w
     expect(await filesIn(cacheDir)).not.toContainEqual(expect.stringMatching(/\.tmp$/));
     const next = await renditions.render(request());
     expect(next.sentences).toHaveLength(sentenceCount());
+  });
+
+  test('a chapter rendering ahead when its episode failed goes on to store itself, and idle() waits for that', async () => {
+    const engine = createFakeEngine();
+    const firstChapter = narration.chapters[0]!.sentences[0]!.mark;
+    engine.behaviour = (ssml) => (ssml.includes(`<mark name="${firstChapter}"/>`) ? 'crash' : 'render');
+    // The second chapter is rendered and being written when the first one crashes.
+    const writing = gate();
+    const written = gate();
+    engine.crashGate = writing.promise;
+    const { renditions, cacheDir } = await setup(
+      {
+        writeFile: async (file, data) => {
+          writing.open();
+          await written.promise;
+          await writeFile(file, data);
+        },
+      },
+      engine,
+    );
+    await expect(renditions.render(request())).rejects.toBeInstanceOf(SpeechError);
+    let idle = false;
+    const waiting = renditions.idle().then(() => {
+      idle = true;
+    });
+    // Its one caller (the episode) has left it, so it is no longer a job anyone can join; still, it writes.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(idle).toBe(false);
+    written.open();
+    await waiting;
+    const stored = await filesIn(cacheDir);
+    expect(stored.filter((file) => file.startsWith(`renditions${path.sep}chapters${path.sep}`) && file.endsWith('.wav'))).toHaveLength(1);
+    expect(stored).not.toContainEqual(expect.stringMatching(/\.tmp$/));
   });
 
   test('a hung engine: the render times out, the engine is told to stop, and the next render works', async () => {
