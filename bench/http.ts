@@ -3,13 +3,15 @@
  * the same run on loopback (issue 6).
  *
  * - (a) Range GET of 64 KiB and (b) full GET of an episode's audio, against nginx
- *   serving the same file (target: at least 0.5x nginx's requests per second each);
+ *   serving the same file (target: at least 0.5x nginx's requests per second each),
+ *   with (no target) a bare Node.js http server replaying the companion's recorded
+ *   range answer, headers and bytes, beside them;
  * - (c) GET /api/episodes/<id>.json against a Fastify hello-world (target: 0.8x), both
  *   asked with the Accept-Encoding a browser sends (`gzip, deflate, br`), so the companion
  *   answers its precompressed brotli copy (about 3 kB of the 18 kB JSON) and the hello-world
  *   its 17 bytes, as it would; and (c') both asked without Accept-Encoding, so the companion
  *   sends the 18 kB as they are. Same requests to both servers in each pair; both printed.
- *   A third server in each pair, with no target: a bare Node.js http server replaying the
+ *   A third server in each pair, with no target: the bare Node.js http server replaying the
  *   companion's recorded answers, bytes and headers, which shows how near the reference
  *   any Node server gets with those bytes beside the same client on this machine;
  * - the server's resident memory at the end (target: under 150 MB).
@@ -25,10 +27,17 @@
  * `npm start` starts it (the same Node flags, read from package.json), with its
  * production logging and security headers.
  *
+ * The load comes from wrk (Debian's C client, one thread; installed with apt-get when
+ * missing and allowed), or autocannon with `--client autocannon` or when wrk cannot be
+ * had. autocannon parses every answer in JavaScript on the servers' two cores: nginx
+ * reads about half with it, so it flatters the audio ratios and understates the JSON
+ * ones (bench/load-clients.ts). The issue's own scale (stock @fastify/static about
+ * 0.08x nginx on 64 kB ranges) is what wrk measures here.
+ *
  * Prints figures and never asserts: times depend on the machine. Every server runs
  * as a child process and is stopped at the end, also on Ctrl-C.
  *
- *     npx tsx bench/http.ts [--duration 5] [--rounds 5] [--connections 32] [--companion <built checkout>] [--cache <dir>] [--log-level info]
+ *     npx tsx bench/http.ts [--duration 5] [--rounds 5] [--connections 32] [--client wrk|autocannon] [--companion <built checkout>] [--cache <dir>] [--log-level info]
  *
  * The same file is also the entry point of the hello-world child (`--serve hello`) and of
  * the bare Node server that replays the companion's JSON answers (`--serve bytes`).
@@ -37,11 +46,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { get as httpGet, createServer, type OutgoingHttpHeaders } from 'node:http';
-import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { autocannonClient, wrkClient, type LoadClient, type LoadSettings } from './load-clients.js';
 import { freePort, sleep } from './loopback.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -51,48 +60,6 @@ const RANGE = 'bytes=0-65535';
 const TARGETS = { range: 0.5, full: 0.5, json: 0.8, rssMb: 150 } as const;
 /** What Chromium sends with a fetch() of JSON. */
 const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br';
-
-// ---------------------------------------------------------------------------
-// autocannon ships no types: these cover the options and results used here.
-
-interface LoadOptions {
-  url: string;
-  connections: number;
-  duration: number;
-  headers?: Record<string, string>;
-}
-interface Percentiles {
-  average: number;
-  p50: number;
-  p99: number;
-}
-interface LoadResult {
-  requests: Percentiles & { total: number };
-  throughput: Percentiles;
-  latency: Percentiles;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-}
-type Autocannon = (options: LoadOptions) => Promise<LoadResult>;
-const require = createRequire(import.meta.url);
-const autocannon = require('autocannon') as Autocannon;
-
-/**
- * autocannon appends every body chunk to a string (for its `verifyBody` option).
- * Decoding megabytes of audio as UTF-8 makes the client the bottleneck: about
- * 60 MB/s here, whichever server answers, nginx included, so every ratio reads ~1.
- * Nothing here checks bodies, so the appending is switched off.
- */
-function stopBodyDecoding(): string {
-  try {
-    const queue = require('autocannon/lib/pipelinedRequestsQueue.js') as { prototype: { addBody(data: Buffer): void } };
-    queue.prototype.addBody = () => undefined;
-    return 'bodies counted, not decoded';
-  } catch {
-    return 'WARNING: could not stop autocannon decoding bodies; audio figures are client-bound';
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Child servers.
@@ -129,18 +96,28 @@ function recordAnswer(url: string, headers: Record<string, string>): Promise<Rec
   });
 }
 
+/** The companion's answers the bare Node server replays: the episode JSON as it is and in brotli, and a 64 KiB range of the audio. */
+interface RecordedAnswers {
+  plain: RecordedAnswer;
+  br: RecordedAnswer;
+  range: RecordedAnswer;
+}
+
 /**
  * A bare Node.js http server (no framework) answering every request with the
- * companion's own recorded answer, the brotli one when asked for it: the most
- * any server in Node could do with those bytes, on this machine, beside the same client.
+ * companion's own recorded answer: the range when a Range is asked, else the JSON,
+ * the brotli one when asked for it. The most any server in Node could do with those
+ * bytes and headers, on this machine, beside the same client.
  */
 async function serveSameBytes(port: number, file: string): Promise<void> {
-  const recorded = JSON.parse(await readFile(file, 'utf8')) as { plain: RecordedAnswer; br: RecordedAnswer };
-  const ready = (answer: RecordedAnswer) => ({ status: answer.status, headers: answer.headers, body: Buffer.from(answer.body, 'base64') });
+  const recorded = JSON.parse(await readFile(file, 'utf8')) as RecordedAnswers;
+  // Names and values in one list, as the companion's ready answers give them to writeHead.
+  const ready = (answer: RecordedAnswer) => ({ status: answer.status, headers: Object.entries(answer.headers).flat() as string[], body: Buffer.from(answer.body, 'base64') });
   const plain = ready(recorded.plain);
   const br = ready(recorded.br);
+  const range = ready(recorded.range);
   createServer((request, response) => {
-    const answer = (request.headers['accept-encoding'] ?? '').includes('br') ? br : plain;
+    const answer = request.headers.range !== undefined ? range : (request.headers['accept-encoding'] ?? '').includes('br') ? br : plain;
     response.writeHead(answer.status, answer.headers).end(answer.body);
   }).listen(port, HOST);
 }
@@ -248,21 +225,24 @@ async function childPids(parent: number): Promise<number[]> {
 // ---------------------------------------------------------------------------
 // nginx.
 
-/** The nginx binary, installed with apt-get when missing and allowed; undefined with the reason otherwise. */
-function findNginx(): { command: string } | { reason: string } {
-  const probe = () => spawnSync('nginx', ['-v'], { stdio: 'ignore' });
-  if (probe().error === undefined) return { command: 'nginx' };
+/**
+ * A Debian program, installed with apt-get (package `pkg`) when missing and allowed;
+ * undefined with the reason otherwise. `probe` runs it harmlessly to see it is there.
+ */
+function findProgram(command: string, probeArgs: readonly string[], pkg: string): { command: string } | { reason: string } {
+  const probe = () => spawnSync(command, probeArgs, { stdio: 'ignore' });
+  if (probe().error === undefined) return { command };
   if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).error !== undefined) {
-    return { reason: 'nginx is not installed (as root with apt-get, this bench installs nginx-light)' };
+    return { reason: `${command} is not installed (as root with apt-get, this bench installs ${pkg})` };
   }
-  console.log('installing nginx-light with apt-get (at most 3 minutes)…');
-  const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'nginx-light'], {
+  console.log(`installing ${pkg} with apt-get (at most 3 minutes)…`);
+  const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', pkg], {
     stdio: 'ignore',
     timeout: 180_000,
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
-  if (install.status === 0 && probe().error === undefined) return { command: 'nginx' };
-  return { reason: `apt-get install nginx-light failed (status ${install.status})` };
+  if (install.status === 0 && probe().error === undefined) return { command };
+  return { reason: `apt-get install ${pkg} failed (status ${install.status})` };
 }
 
 const MIME_TYPES = 'types { audio/mpeg mp3; audio/wav wav; audio/ogg opus ogg; application/json json; }';
@@ -322,12 +302,6 @@ interface Figures {
   readonly perRound: readonly number[];
 }
 
-interface LoadSettings {
-  duration: number;
-  connections: number;
-  headers?: Record<string, string>;
-}
-
 /** One server asked one way: a row of the table. */
 interface Row {
   readonly label: string;
@@ -337,24 +311,23 @@ interface Row {
 }
 
 /** One timed run of `row`. */
-async function runOnce({ label, url, pids, load }: Row): Promise<Figures> {
-  const { duration, connections, headers = {} } = load;
+async function runOnce(client: LoadClient, { label, url, pids, load }: Row): Promise<Figures> {
   const processes = await pids();
   const cpuBefore = await cpuSeconds(processes);
-  const result = await autocannon({ url, connections, duration, headers });
+  const result = await client.run(url, load);
   const cpuAfter = await cpuSeconds(processes);
   const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
   return {
     label,
-    requestsPerSecond: result.requests.average,
-    megabytesPerSecond: result.throughput.average / 1e6,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    failures: result.non2xx + result.errors + result.timeouts,
-    requestsPerCpuSecond: cpu === undefined || cpu <= 0 ? undefined : result.requests.total / cpu,
-    fewest: result.requests.average,
-    most: result.requests.average,
-    perRound: [result.requests.average],
+    requestsPerSecond: result.requestsPerSecond,
+    megabytesPerSecond: result.megabytesPerSecond,
+    p50: result.p50,
+    p99: result.p99,
+    failures: result.failures,
+    requestsPerCpuSecond: cpu === undefined || cpu <= 0 ? undefined : result.total / cpu,
+    fewest: result.requestsPerSecond,
+    most: result.requestsPerSecond,
+    perRound: [result.requestsPerSecond],
   };
 }
 
@@ -366,11 +339,11 @@ async function runOnce({ label, url, pids, load }: Row): Promise<Figures> {
  * other work on the machine falls on every server alike, not on one row's only run.
  * Absent rows (no nginx) stay absent.
  */
-async function measureInTurn(rows: readonly (Row | undefined)[], rounds: number): Promise<(Figures | undefined)[]> {
-  for (const row of rows) if (row !== undefined) await autocannon({ url: row.url, connections: row.load.connections, duration: Math.min(2, row.load.duration), headers: row.load.headers ?? {} });
+async function measureInTurn(client: LoadClient, rows: readonly (Row | undefined)[], rounds: number): Promise<(Figures | undefined)[]> {
+  for (const row of rows) if (row !== undefined) await client.run(row.url, { ...row.load, duration: Math.min(2, row.load.duration) });
   const runs: Figures[][] = rows.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, row] of rows.entries()) if (row !== undefined) runs[i]!.push(await runOnce(row));
+    for (const [i, row] of rows.entries()) if (row !== undefined) runs[i]!.push(await runOnce(client, row));
   }
   return runs.map((figures) => {
     if (figures.length === 0) return undefined;
@@ -460,6 +433,16 @@ async function startFlags(companionRoot: string): Promise<string[]> {
   return command?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
 }
 
+/** wrk when asked for and to be had; else autocannon, saying why. */
+function chooseClient(asked: 'wrk' | 'autocannon'): LoadClient {
+  if (asked === 'wrk') {
+    const wrk = findProgram('wrk', ['--version'], 'wrk');
+    if ('command' in wrk) return wrkClient(wrk.command);
+    console.log(`${wrk.reason}: using autocannon, which shares the cores and reads nginx low (see bench/README.md)`);
+  }
+  return autocannonClient();
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -467,6 +450,8 @@ async function main(): Promise<void> {
       // Each comparison is measured this many times in turn; the median round is shown.
       rounds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '32' },
+      // The load generator: wrk (installed with apt-get when missing and allowed), or autocannon.
+      client: { type: 'string', default: 'wrk' },
       // Another built checkout (its dist/ and node_modules/), e.g. a copy of the tree taken while others edit this one.
       companion: { type: 'string', default: PROJECT_ROOT },
       // A render cache to reuse between runs (default: a fresh one, which the companion fills at start).
@@ -480,6 +465,8 @@ async function main(): Promise<void> {
   const rounds = Math.max(1, Math.floor(Number(values.rounds)));
   const companionRoot = path.resolve(values.companion);
   const load = { duration, connections };
+  if (values.client !== 'wrk' && values.client !== 'autocannon') throw new Error(`--client must be wrk or autocannon, not "${values.client}"`);
+  const client = chooseClient(values.client);
   const work = await mkdtemp(path.join(tmpdir(), 'atl-bench-http-'));
 
   const cleanUp = async () => {
@@ -540,7 +527,7 @@ async function main(): Promise<void> {
     const jsonPath = episode.links.self ?? `/api/episodes/${episode.id}.json`;
 
     // The references.
-    const nginx = findNginx();
+    const nginx = findProgram('nginx', ['-v'], 'nginx-light');
     let nginxServer: { child: Child; url: string } | undefined;
     if ('command' in nginx) nginxServer = await startNginx(nginx.command, path.join(work, 'nginx'), await freePort(), file);
     else console.log(`${nginx.reason}: the nginx ratios are skipped`);
@@ -548,9 +535,13 @@ async function main(): Promise<void> {
     const hello = startChild('hello-world', process.execPath, ['--import', 'tsx', THIS_FILE, '--serve', 'hello', String(helloPort)]);
     const helloUrl = `http://${HOST}:${helloPort}/`;
     await waitFor(hello, helloUrl, 30_000);
-    // The ceiling for the JSON rows: the companion's very answers from a bare Node server.
-    const answersFile = path.join(work, 'json-answers.json');
-    const recorded = { plain: await recordAnswer(`${origin}${jsonPath}`, {}), br: await recordAnswer(`${origin}${jsonPath}`, { 'accept-encoding': BROWSER_ACCEPT_ENCODING }) };
+    // The ceiling for the JSON and Range rows: the companion's very answers from a bare Node server.
+    const answersFile = path.join(work, 'answers.json');
+    const recorded: RecordedAnswers = {
+      plain: await recordAnswer(`${origin}${jsonPath}`, {}),
+      br: await recordAnswer(`${origin}${jsonPath}`, { 'accept-encoding': BROWSER_ACCEPT_ENCODING }),
+      range: await recordAnswer(`${origin}${audioPath}`, { range: RANGE }),
+    };
     if (recorded.br.headers['content-encoding'] !== 'br') throw new Error(`${jsonPath} did not answer brotli when asked`);
     await writeFile(answersFile, JSON.stringify(recorded));
     const bytesPort = await freePort();
@@ -566,25 +557,31 @@ async function main(): Promise<void> {
 
     console.log(`\ncompanion: node ${[...nodeFlags, path.join(companionRoot, 'dist', 'server', 'server.js')].join(' ')} (as npm start runs it; log level ${values['log-level']})`);
     console.log(`${path.basename(file)}: ${(size / 1e6).toFixed(2)} MB ${contentType}, served at ${audioPath}; JSON: ${jsonPath}`);
-    const decoding = stopBodyDecoding();
     console.log(
-      `autocannon: ${connections} connections, ${duration} s per row and round, ${rounds} rounds in turn after a 2 s warm-up each (median round shown), loopback, ${decoding}; Node ${process.version}, ${availableParallelism()} CPUs\n`,
+      `${client.description}: ${connections} connections, ${duration} s per row and round, ${rounds} rounds in turn after a 2 s warm-up each (median round shown), loopback; Node ${process.version}, ${availableParallelism()} CPUs\n`,
     );
     console.log(HEADER);
     const ranged = { ...load, headers: { range: RANGE } };
     const rowOf = (label: string, url: string, pids: () => Promise<number[]>, settings: LoadSettings): Row => ({ label, url, pids, load: settings });
     const nginxRow = (label: string, settings: LoadSettings) => (nginxServer === undefined ? undefined : rowOf(label, nginxServer.url, nginxPids, settings));
-    const [rangeNginx, rangeCompanion] = await measureInTurn(
-      [nginxRow('(a) Range 64 KiB   nginx', ranged), rowOf('(a) Range 64 KiB   companion', `${origin}${audioPath}`, pidsOf(companion), ranged)],
+    const [rangeNginx, rangeCompanion, bareRange] = await measureInTurn(
+      client,
+      [
+        nginxRow('(a) Range 64 KiB   nginx', ranged),
+        rowOf('(a) Range 64 KiB   companion', `${origin}${audioPath}`, pidsOf(companion), ranged),
+        rowOf('(a) Range 64 KiB   bare Node, same', bytesUrl, pidsOf(bytes), ranged),
+      ],
       rounds,
     );
     const [fullNginx, fullCompanion] = await measureInTurn(
+      client,
       [nginxRow('(b) full audio     nginx', load), rowOf('(b) full audio     companion', `${origin}${audioPath}`, pidsOf(companion), load)],
       rounds,
     );
     // The same request headers to all three servers in each group: a browser's, then none at all.
     const asBrowsers = { ...load, headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING } };
     const [helloBr, companionBr, bareBr] = await measureInTurn(
+      client,
       [
         rowOf('(c) JSON, br asked  Fastify hello-world', helloUrl, pidsOf(hello), asBrowsers),
         rowOf('(c) JSON, br asked  companion', `${origin}${jsonPath}`, pidsOf(companion), asBrowsers),
@@ -593,6 +590,7 @@ async function main(): Promise<void> {
       rounds,
     );
     const [helloPlain, companionPlain, barePlain] = await measureInTurn(
+      client,
       [
         rowOf("(c') JSON, no coding Fastify hello-world", helloUrl, pidsOf(hello), load),
         rowOf("(c') JSON, no coding companion", `${origin}${jsonPath}`, pidsOf(companion), load),
@@ -608,6 +606,7 @@ async function main(): Promise<void> {
     console.log(ratioLine('(c) episode JSON / hello-world (as browsers ask)', companionBr, helloBr, TARGETS.json));
     console.log(ratioLine("(c') episode JSON / hello-world (no coding)", companionPlain, helloPlain, TARGETS.json));
     // Not targets: how near the reference any Node server gets with these bytes, here.
+    console.log(ceilingLine('  (a) ceiling: bare Node, same answer / nginx', bareRange, rangeNginx));
     console.log(ceilingLine('  (c) ceiling: bare Node, same bytes / hello-world', bareBr, helloBr));
     console.log(ceilingLine("  (c') ceiling: bare Node, same bytes / hello-world", barePlain, helloPlain));
     const rssLine = (name: string, mb: number | undefined) =>
