@@ -12,9 +12,12 @@
  * Measured on this 2-core machine, built server, 4 process starts each: the episode
  * JSON (brotli asked, the server alone on one core) took 111 to 170 µs of CPU a request
  * through Fastify, 92 to 100 µs from here; a 64 KiB Range GET of held audio about 190
- * through Fastify, 112 to 125 from here. bench/http.ts (three runs of 3 rounds) now reads
+ * through Fastify, 112 to 125 from here. bench/http.ts (three runs of 3 rounds) then read
  * 0.64 to 0.72x nginx for 64 KiB ranges, and 0.76 to 0.89x a Fastify hello-world for
- * the JSON (0.69x and 0.59x before, in one run of the older bench).
+ * the JSON (0.69x and 0.59x before, in one run of the older bench). Those runs loaded
+ * with autocannon, which holds nginx back; under wrk, which the bench uses now, the
+ * ranges read 0.42 to 0.45x nginx (a bare Node server sending the same answer: 0.54 to
+ * 0.62x) and the JSON 0.88 to 1.01x the hello-world (two runs of 5 rounds).
  *
  * What the route would have done is kept:
  * - the same status, headers and bytes: the JSON's prepared answers, and for audio
