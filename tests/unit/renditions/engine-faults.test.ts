@@ -13,7 +13,7 @@ import { runProgram } from '../../../server/src/audio/external-program.js';
 import { createCatalog } from '../../../server/src/catalog.js';
 import { loadContentPack } from '../../../server/src/content/load.js';
 import type { Narration } from '../../../server/src/narration/narration.js';
-import { RenderTimedOut, createRenditions } from '../../../server/src/renditions/renditions.js';
+import { RenderTimedOut, createRenditions, type Renditions } from '../../../server/src/renditions/renditions.js';
 import { createEmbeddedEngine } from '../../../server/src/speech/embedded/embedded-engine.js';
 import { SpeechError, type SpeechEngine } from '../../../server/src/speech/engine.js';
 import { createNativeEspeakEngine } from '../../../server/src/speech/native/espeak-ng-engine.js';
@@ -26,15 +26,20 @@ beforeAll(async () => {
   narration = createCatalog(await loadContentPack(FIXTURE_PACK)).entries[0]!.narration;
   folder = await mkdtemp(path.join(tmpdir(), 'atl-engine-faults-'));
 });
+/** Every renditions made: each finishes storing what it made before the folder goes. */
+const made: Renditions[] = [];
 afterAll(async () => {
+  await Promise.all(made.map((renditions) => renditions.idle()));
   await rm(folder, { recursive: true, force: true });
 });
 
 let serial = 0;
 /** Renditions over `engine` in a fresh cache. */
-function renditionsOver(engine: SpeechEngine, renderTimeoutMs?: number) {
+function renditionsOver(engine: SpeechEngine, renderTimeoutMs?: number): Renditions {
   const cacheDir = path.join(folder, `cache-${serial++}`);
-  return createRenditions({ engine, cacheDir, fallbackDir: path.join(cacheDir, 'fallback'), ...(renderTimeoutMs === undefined ? {} : { renderTimeoutMs }) });
+  const renditions = createRenditions({ engine, cacheDir, fallbackDir: path.join(cacheDir, 'fallback'), ...(renderTimeoutMs === undefined ? {} : { renderTimeoutMs }) });
+  made.push(renditions);
+  return renditions;
 }
 
 /**
