@@ -8,7 +8,7 @@
  * the render. Real sockets throughout: chunking and aborts are what is tested.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -21,7 +21,7 @@ import { createRenditions, type RenditionsOptions } from '../../server/src/rendi
 import { readsFromTheStart } from '../../server/src/routes/episodes.js';
 import { startCompanion, type TestCompanion } from '../helpers/app.js';
 import { FIXTURE_PACK } from '../helpers/paths.js';
-import { createFakeEngine, eventually, gate, type FakeEngine } from '../unit/renditions/fake-engine.js';
+import { createFakeEngine, eventually, gate, heldWrites, pendingAfter, type FakeEngine } from '../unit/renditions/fake-engine.js';
 
 interface LogLine {
   level: number;
@@ -223,24 +223,13 @@ describe('faults, with the renditions fake engine (each fault on cue)', () => {
     const engine = createFakeEngine();
     engine.behaviour = (ssml) => (ssml.includes('<mark name="c1.s1"/>') ? 'crash' : 'render');
     // The second chapter is rendered and being written when the first one crashes.
-    const writing = gate();
-    const written = gate();
-    engine.crashGate = writing.promise;
-    const { app, origin } = await start(engine, {
-      writeFile: async (file, data) => {
-        writing.open();
-        await written.promise;
-        await writeFile(file, data);
-      },
-    });
+    const writes = heldWrites();
+    engine.crashGate = writes.started;
+    const { app, origin } = await start(engine, { writeFile: writes.writeFile });
     expect((await exchange(origin, AUDIO)).status).toBe(503);
-    let closed = false;
-    const closing = app.close().then(() => {
-      closed = true;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(closed).toBe(false);
-    written.open();
+    const closing = app.close();
+    expect(await pendingAfter(closing, 50)).toBe(true);
+    writes.release();
     await closing;
   });
 

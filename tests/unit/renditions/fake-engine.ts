@@ -6,6 +6,7 @@
  * end. Faults (a crash, a hang) are switched on per call, to test what the
  * renditions do with them. The real engines are tested in tests/unit/speech.
  */
+import { writeFile } from 'node:fs/promises';
 import { SpeechError, type SpeechEngine, type Synthesis, type SynthesisOptions, type TimingEvent } from '../../../server/src/speech/engine.js';
 
 export const FAKE_RATE = 22_050;
@@ -99,4 +100,33 @@ export async function eventually(condition: () => boolean, timeoutMs = 20_000): 
     if (Date.now() - started > timeoutMs) throw new Error(`the condition did not hold within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * A `writeFile` for the render cache (its `writeFile` option) that holds every
+ * write until `release()`; `started` resolves when the first one is asked for.
+ */
+export function heldWrites(): { writeFile(file: string, data: Buffer | string): Promise<void>; readonly started: Promise<void>; release(): void } {
+  const started = gate();
+  const released = gate();
+  return {
+    async writeFile(file, data) {
+      started.open();
+      await released.promise;
+      await writeFile(file, data);
+    },
+    started: started.promise,
+    release: released.open,
+  };
+}
+
+/** Whether `promise` is still pending after `ms` milliseconds. */
+export async function pendingAfter(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let settled = false;
+  const done = (): void => {
+    settled = true;
+  };
+  promise.then(done, done);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return !settled;
 }

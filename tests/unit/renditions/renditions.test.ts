@@ -21,7 +21,7 @@ import {
 } from '../../../server/src/renditions/renditions.js';
 import { SpeechError } from '../../../server/src/speech/engine.js';
 import { FIXTURE_PACK } from '../../helpers/paths.js';
-import { FAKE_RATE, LEAD_IN_MS, PAUSE_MS, SOUND_MS, TRAILING_MS, createFakeEngine, eventually, gate, type FakeEngine } from './fake-engine.js';
+import { FAKE_RATE, LEAD_IN_MS, PAUSE_MS, SOUND_MS, TRAILING_MS, createFakeEngine, eventually, gate, heldWrites, pendingAfter, type FakeEngine } from './fake-engine.js';
 
 let narration: Narration;
 let catalog: Catalog;
@@ -228,29 +228,15 @@ describe('faults: each is a clear error or a fallback, never a crash or a half-w
     const firstChapter = narration.chapters[0]!.sentences[0]!.mark;
     engine.behaviour = (ssml) => (ssml.includes(`<mark name="${firstChapter}"/>`) ? 'crash' : 'render');
     // The second chapter is rendered and being written when the first one crashes.
-    const writing = gate();
-    const written = gate();
-    engine.crashGate = writing.promise;
-    const { renditions, cacheDir } = await setup(
-      {
-        writeFile: async (file, data) => {
-          writing.open();
-          await written.promise;
-          await writeFile(file, data);
-        },
-      },
-      engine,
-    );
+    const writes = heldWrites();
+    engine.crashGate = writes.started;
+    const { renditions, cacheDir } = await setup({ writeFile: writes.writeFile }, engine);
     await expect(renditions.render(request())).rejects.toBeInstanceOf(SpeechError);
-    let idle = false;
-    const waiting = renditions.idle().then(() => {
-      idle = true;
-    });
     // Its one caller (the episode) has left it, so it is no longer a job anyone can join; still, it writes.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(idle).toBe(false);
-    written.open();
-    await waiting;
+    const idle = renditions.idle();
+    expect(await pendingAfter(idle, 50)).toBe(true);
+    writes.release();
+    await idle;
     const stored = await filesIn(cacheDir);
     expect(stored.filter((file) => file.startsWith(`renditions${path.sep}chapters${path.sep}`) && file.endsWith('.wav'))).toHaveLength(1);
     expect(stored).not.toContainEqual(expect.stringMatching(/\.tmp$/));
