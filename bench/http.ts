@@ -40,7 +40,7 @@
  *     npx tsx bench/http.ts [--duration 5] [--rounds 5] [--connections 32] [--client wrk|autocannon] [--companion <built checkout>] [--cache <dir>] [--log-level info]
  *
  * The same file is also the entry point of the hello-world child (`--serve hello`) and of
- * the bare Node server that replays the companion's JSON answers (`--serve bytes`).
+ * the bare Node server that replays the companion's recorded answers (`--serve bytes`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -227,7 +227,7 @@ async function childPids(parent: number): Promise<number[]> {
 
 /**
  * A Debian program, installed with apt-get (package `pkg`) when missing and allowed;
- * undefined with the reason otherwise. `probe` runs it harmlessly to see it is there.
+ * else the reason it cannot be had. `probeArgs` run it harmlessly to see it is there.
  */
 function findProgram(command: string, probeArgs: readonly string[], pkg: string): { command: string } | { reason: string } {
   const probe = () => spawnSync(command, probeArgs, { stdio: 'ignore' });
