@@ -2,6 +2,7 @@
  * Single flight with abort: concurrent callers who want the same thing share
  * one job, and the job is aborted only when every one of them has left.
  */
+import { InFlight } from '../in-flight.js';
 import { RenderAborted } from './render-errors.js';
 
 /** Anything with a result; a job may carry more (e.g. a log of what it has made so far). */
@@ -20,7 +21,7 @@ interface Flight {
 export class SingleFlight {
   readonly #flights = new Map<string, Flight>();
   /** Every job not yet settled, those every caller has left included (they may still be writing). */
-  readonly #running = new Set<Promise<unknown>>();
+  readonly #running = new InFlight();
 
   /** Jobs under way. */
   get size(): number {
@@ -29,7 +30,7 @@ export class SingleFlight {
 
   /** Resolves once every job started so far has settled, those every caller left included. */
   async idle(): Promise<void> {
-    while (this.#running.size > 0) await Promise.allSettled(this.#running);
+    await this.#running.settled();
   }
 
   /**
@@ -48,12 +49,11 @@ export class SingleFlight {
       const created: Flight = { job: start(controller.signal), controller, waiters: 0, settled: false };
       const settle = (): void => {
         created.settled = true;
-        this.#running.delete(created.job.result);
         if (this.#flights.get(key) === created) this.#flights.delete(key);
       };
       // Handled here, so a job every caller has left never becomes an unhandled rejection.
       created.job.result.then(settle, settle);
-      this.#running.add(created.job.result);
+      this.#running.track(created.job.result);
       this.#flights.set(key, created);
       flight = created;
     }

@@ -44,6 +44,7 @@ import { ProgramError, runProgram } from '../../audio/external-program.js';
 import { timeStretch } from '../../audio/time-stretch.js';
 import { decodeWav } from '../../audio/wav.js';
 import { isRunning } from '../../files.js';
+import { InFlight } from '../../in-flight.js';
 import { SpeechError, type SpeechEngine, type Synthesis, type SynthesisOptions, type TimingEvent, type Voice } from '../engine.js';
 import { DEFAULT_VOICE_ID, ESPEAK_MAX_WPM, ESPEAK_VOICES, MAX_RATE, MIN_RATE, blankRootLanguage, findVoice, isValidRate, planRate, type RatePlan } from '../embedded/espeak-params.js';
 import { escapeXmlText, looksLikeSsml, outlineSsml, type SsmlElement, type SsmlOutline, type Utterance } from '../ssml-outline.js';
@@ -177,7 +178,7 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
   readonly #scratchIn: string | false;
   #swept: Promise<void> | undefined;
   /** Processes' renders under way, each with its scratch folder: close() waits for them to clean up. */
-  readonly #rendering = new Set<Promise<unknown>>();
+  readonly #rendering = new InFlight();
   #dataView: Promise<string | undefined> | undefined;
   #closed = false;
 
@@ -281,7 +282,7 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
     for (const controller of this.#running) controller.abort(new SpeechError('the espeak-ng engine was closed'));
     this.#running.clear();
     // Their processes are being killed: once each is gone, its scratch folder is removed.
-    await Promise.allSettled([...this.#rendering]);
+    await this.#rendering.settled();
   }
 
   /**
@@ -356,13 +357,7 @@ class NativeEspeakEngineImpl implements NativeEspeakEngine {
    * of 8 runs taken in turn, the data view in use in both).
    */
   #render(args: readonly string[], document: string, signal: AbortSignal): Promise<RenderedUtterance> {
-    const render = this.#renderOnce(args, document, signal);
-    this.#rendering.add(render);
-    void render.then(
-      () => this.#rendering.delete(render),
-      () => this.#rendering.delete(render),
-    );
-    return render;
+    return this.#rendering.track(this.#renderOnce(args, document, signal));
   }
 
   async #renderOnce(args: readonly string[], document: string, signal: AbortSignal): Promise<RenderedUtterance> {
