@@ -111,7 +111,7 @@ export function heldBytesAnswer(held: () => HeldBytes | undefined, headers: Read
       const plan = planByteResponse({ method: request.method ?? '', headers: request.headers }, bytes.entity);
       if (plan.status === 412 || plan.status === 416) return false;
       const all = routeHeaders.slice();
-      for (const [name, value] of Object.entries(plan.headers)) all.push(name, value);
+      for (const name in plan.headers) all.push(name, plan.headers[name] ?? '');
       response.writeHead(plan.status, all);
       // HEAD: the headers a GET gets, Content-Length included, and no body.
       response.end(request.method === 'HEAD' ? undefined : byteResponseBody(plan, bytes.body));

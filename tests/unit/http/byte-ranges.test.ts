@@ -56,6 +56,8 @@ const cases: Case[] = [
   // Invalid: ignored, the whole entity.
   { name: 'reversed a-b is invalid: 200', headers: { range: 'bytes=9-3' }, status: 200, parts: whole },
   { name: 'reversed huge positions are invalid: 200', headers: { range: `bytes=${HUGE}9-${HUGE}8` }, status: 200 },
+  { name: 'reversed with leading zeros is invalid: 200', headers: { range: 'bytes=0009-0003' }, status: 200 },
+  { name: 'leading zeros past 15 digits still read as the number', headers: { range: `bytes=${'0'.repeat(20)}3-${'0'.repeat(20)}9` }, status: 206, parts: [{ start: 3, end: 9 }] },
   { name: 'garbage: 200', headers: { range: 'garbage' }, status: 200, parts: whole },
   { name: 'another unit: 200', headers: { range: 'items=0-9' }, status: 200 },
   { name: 'no ranges at all: 200', headers: { range: 'bytes=' }, status: 200 },
@@ -243,6 +245,20 @@ const rangeField = fc.oneof(
     weight: 8,
   },
 );
+
+describe('the one-range form players send', () => {
+  test('is planned as the general reading plans the same range (read with spaces around it)', () => {
+    const digits = fc.oneof(fc.nat({ max: 3000 }).map(String), fc.stringMatching(/^\d{1,25}$/));
+    const spec = fc.oneof(fc.tuple(digits, digits).map(([a, b]) => `${a}-${b}`), digits.map((a) => `${a}-`));
+    fc.assert(
+      fc.property(spec, fc.nat({ max: 3000 }), (range, size) => {
+        const entity = { ...ENTITY, size };
+        expect(plan({ range: `bytes=${range}` }, 'GET', entity)).toEqual(plan({ range: `bytes= ${range} ` }, 'GET', entity));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
 
 describe('planByteResponse with any Range field', () => {
   test('never throws, answers 200, 206 or 416, and a 206 holds exactly the bytes its headers promise', () => {
