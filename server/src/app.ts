@@ -12,6 +12,7 @@ import type { Catalog } from './catalog.js';
 import { DEFAULT_AUDIO_MEMORY_MB } from './config.js';
 import { createByteCache, type ByteCache } from './http/memory-cache.js';
 import { ReadyAnswers } from './http/ready-answers.js';
+import { keepingExchangeShapes } from './keep-exchange-shapes.js';
 import { AccessLog } from './plugins/access-log.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/client-errors.js';
 import errors from './plugins/errors.js';
@@ -103,7 +104,8 @@ function answerReadyFirst(server: Server, readyAnswers: ReadyAnswers): void {
   const [fastifyHandler] = listeners;
   if (listeners.length !== 1 || fastifyHandler === undefined) return;
   server.removeListener('request', fastifyHandler);
-  server.on('request', readyAnswers.listener(fastifyHandler));
+  // The last exchange is held so that an idle spell does not slow Node's HTTP code (keep-exchange-shapes.ts).
+  server.on('request', keepingExchangeShapes(readyAnswers.listener(fastifyHandler)));
 }
 
 /** Creates a ready-to-use app (not listening). */

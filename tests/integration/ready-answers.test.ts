@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createByteCache } from '../../server/src/http/memory-cache.js';
 import { ReadyAnswers } from '../../server/src/http/ready-answers.js';
+import { keptExchange } from '../../server/src/keep-exchange-shapes.js';
 import { FIXTURE_PACK } from '../helpers/paths.js';
 import { startCompanion, type TestCompanion } from '../helpers/app.js';
 
@@ -223,3 +224,14 @@ async function heldFile(size: number): Promise<string> {
   }
   throw new Error(`no MP3 of ${size} bytes in ${folder}`);
 }
+
+describe('the last exchange is held while the server waits (server/src/keep-exchange-shapes.ts)', () => {
+  test('whether a ready answer or a route answered it', async () => {
+    for (const [path, ready] of [['/api/episodes/the-light.json', 1], ['/healthz', 0]] as const) {
+      const before = readyAnswers.answered;
+      expect((await overSocket(path)).status).toBe(200);
+      expect(readyAnswers.answered - before).toBe(ready);
+      expect(keptExchange()?.request.url).toBe(path);
+    }
+  });
+});

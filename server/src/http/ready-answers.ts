@@ -16,8 +16,10 @@
  * 0.64 to 0.72x nginx for 64 KiB ranges, and 0.76 to 0.89x a Fastify hello-world for
  * the JSON (0.69x and 0.59x before, in one run of the older bench). Those runs loaded
  * with autocannon, which holds nginx back; under wrk, which the bench uses now, the
- * ranges read 0.42 to 0.45x nginx (a bare Node server sending the same answer: 0.54 to
- * 0.62x) and the JSON 0.88 to 1.01x the hello-world (two runs of 5 rounds).
+ * ranges read 0.42 to 0.49x nginx (a bare Node server sending the same answer: 0.54 to
+ * 0.88x) and the JSON 0.52 to 1.01x the hello-world, depending on how the process had
+ * warmed up; holding the last exchange (keep-exchange-shapes.ts) made that 0.63 to
+ * 0.69x for the ranges and 0.86 to 1.09x for the JSON (four runs of 3 rounds).
  *
  * What the route would have done is kept:
  * - the same status, headers and bytes: the JSON's prepared answers, and for audio
