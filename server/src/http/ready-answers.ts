@@ -19,7 +19,8 @@
  * ranges read 0.42 to 0.49x nginx (a bare Node server sending the same answer: 0.54 to
  * 0.88x) and the JSON 0.52 to 1.01x the hello-world, depending on how the process had
  * warmed up; holding the last exchange (keep-exchange-shapes.ts) made that 0.63 to
- * 0.69x for the ranges and 0.86 to 1.09x for the JSON (four runs of 3 rounds).
+ * 0.69x for the ranges and 0.81 to 1.09x for the JSON, with and without coding (four
+ * runs of 3 rounds).
  *
  * What the route would have done is kept:
  * - the same status, headers and bytes: the JSON's prepared answers, and for audio
