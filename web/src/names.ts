@@ -3,6 +3,10 @@
  * controller alone acts on the `<audio>` element and answers with notices
  * once the media element has confirmed the change.
  */
+import type { EpisodeTimeline } from '../../server/src/shared/timeline.js';
+
+/** The server's `/transcript.json`, as the server declares it. */
+export type { EpisodeTimeline };
 
 /** Requests, dispatched (bubbling) from the control the listener used. */
 export const Request = {
@@ -65,29 +69,6 @@ export interface Settings {
   readonly radio: boolean;
 }
 
-export interface TimedChapter {
-  readonly id: string;
-  readonly number: number;
-  readonly title: string;
-  readonly startMs: number;
-  readonly endMs: number;
-}
-
-export interface TimedSentence {
-  readonly id: string;
-  readonly chapterId: string;
-  readonly startMs: number;
-  readonly endMs: number;
-}
-
-/** The server's `/transcript.json`. */
-export interface Timeline {
-  readonly episodeId: string;
-  readonly durationMs: number;
-  readonly chapters: readonly TimedChapter[];
-  readonly sentences: readonly TimedSentence[];
-}
-
 export interface EpisodeRef {
   readonly id: string;
   readonly title: string;
@@ -123,7 +104,7 @@ export interface PlayerState {
 
 export interface NoticeDetails {
   [Notice.state]: PlayerState;
-  [Notice.timeline]: Timeline | undefined;
+  [Notice.timeline]: EpisodeTimeline | undefined;
   [Notice.announce]: { message: string };
 }
 

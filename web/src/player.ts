@@ -20,7 +20,7 @@ import {
   type Settings,
   type SleepChoice,
   type SleepState,
-  type Timeline,
+  type EpisodeTimeline,
 } from './names.js';
 import { loadPosition, loadSettings, savePosition, saveSettings } from './store.js';
 import { positionPhrase, rateNumber, speedPhrase, timePhrase } from './time.js';
@@ -45,7 +45,7 @@ export class Player extends Component {
   readonly #episodes: readonly EpisodeLink[];
   #episodeId: string;
   #settings: Settings = loadSettings();
-  #timeline: Timeline | undefined;
+  #timeline: EpisodeTimeline | undefined;
   #sleep: SleepState = { mode: 'off' };
   #sleepTimer: number | undefined;
   /** What to announce when the media element confirms the listener's last request. */
@@ -373,7 +373,7 @@ export class Player extends Component {
     try {
       const response = await fetch(url);
       if (!response.ok) throw new Error(await problemDetail(response));
-      const timeline = (await response.json()) as Timeline;
+      const timeline = (await response.json()) as EpisodeTimeline;
       if (episodeId !== this.#episodeId) return;
       this.#timeline = timeline;
       this.#resumeAt = this.#resumeAt === undefined ? undefined : this.#resumable(this.#resumeAt);

@@ -7,7 +7,7 @@
  * when the listener turned it off; turned back on, it goes to the spoken sentence.
  */
 import { Component } from './component.js';
-import { Attr, listen, Notice, type PlayerState, Request, send, type Timeline } from './names.js';
+import { Attr, listen, Notice, type PlayerState, Request, send, type EpisodeTimeline } from './names.js';
 
 export class Transcript extends Component {
   readonly #box: HTMLElement;
@@ -30,7 +30,7 @@ export class Transcript extends Component {
   }
 
   /** Sentence links get `href="#t=…"`: the time, also a deep link to share. */
-  #link(timeline: Timeline | undefined): void {
+  #link(timeline: EpisodeTimeline | undefined): void {
     const starts = new Map(timeline?.sentences.map((s) => [s.id, s.startMs / 1000]));
     this.#current = undefined;
     for (const link of this.#box.querySelectorAll<HTMLAnchorElement>(`a[${Attr.sentence}]`)) {

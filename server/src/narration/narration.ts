@@ -6,6 +6,7 @@
 import type { ContentPack, Episode, LexiconEntry } from '../content/schema.js';
 import { cleanText } from './clean-text.js';
 import { findNumbers, type DateFormat, type NumberReading } from './numbers.js';
+import type { SentenceKind } from '../shared/timeline.js';
 
 /** A piece of a sentence: ordinary text, a name the lexicon knows how to say, or a number or date written with digits. */
 export type SpokenPart =
@@ -24,7 +25,6 @@ export type SpokenPart =
       readonly format?: DateFormat;
     };
 
-export type SentenceKind = 'episode-title' | 'chapter-title' | 'fact' | 'link';
 
 export interface NarrationSentence {
   /** Unique in the episode: `c{chapter}.s{n}`. */

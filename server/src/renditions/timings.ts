@@ -2,32 +2,12 @@
  * Turns an engine's timing events into sentence and chapter times. The times
  * come from the same render as the audio, so captions and transcript cannot drift.
  */
+import type { Narration } from '../narration/narration.js';
+import type { TimedChapter, TimedSentence, Timeline } from '../shared/timeline.js';
 import type { TimingEvent } from '../speech/engine.js';
-import type { Narration, SentenceKind } from '../narration/narration.js';
 
-export interface TimedSentence {
-  readonly id: string;
-  readonly chapterId: string;
-  readonly kind: SentenceKind;
-  readonly factId?: string;
-  readonly text: string;
-  readonly startMs: number;
-  readonly endMs: number;
-}
-
-export interface TimedChapter {
-  readonly id: string;
-  readonly number: number;
-  readonly title: string;
-  readonly startMs: number;
-  readonly endMs: number;
-}
-
-export interface Timeline {
-  readonly durationMs: number;
-  readonly sentences: readonly TimedSentence[];
-  readonly chapters: readonly TimedChapter[];
-}
+// Declared with the player's types; the render cache and the routes import them from here too.
+export type { TimedChapter, TimedSentence, Timeline };
 
 /** A sample this loud or louder is sound; eSpeak's pauses are exact digital silence (0). */
 export const SOUND_LEVEL = 64;
