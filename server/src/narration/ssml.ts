@@ -59,17 +59,35 @@ function checkLanguage(lang: string): string {
   return lang;
 }
 
-/** Runs an ssml-builder call on a fresh instance and returns the one element it wrote, turning thrown strings into SsmlError. */
+/** An element's start tag and its attributes, each value in single quotes as ssml-builder writes them. */
+const SINGLE_QUOTED_START = /^<([A-Za-z][\w-]*)((?:\s+[A-Za-z][\w:-]*='[^']*')*)\s*(\/?)>/;
+
+/**
+ * The element with its attributes in double quotes. ssml-builder writes
+ * `ph='maʁi lɔʁ'`: valid XML, but Debian's `flite -ssml` aborts on such a
+ * document or drops text from it, and every other tool reads double quotes.
+ * Values come escaped (no raw quote in them), so only the quotes change.
+ */
+export function doubleQuoteAttributes(element: string): string {
+  const start = SINGLE_QUOTED_START.exec(element);
+  if (start === null) throw new SsmlError(`ssml-builder wrote an element this builder cannot read: ${element.slice(0, 60)}`);
+  const attributes = (start[2] ?? '').replace(/\s+([A-Za-z][\w:-]*)='([^']*)'/g, (_, name: string, value: string) => ` ${name}="${value.replace(/"/g, '&quot;')}"`);
+  return `<${start[1]}${attributes}${start[3]}>${element.slice(start[0].length)}`;
+}
+
+/** Runs an ssml-builder call on a fresh instance and returns the one element it wrote, with double-quoted attributes, turning thrown strings into SsmlError. */
 function rendered(what: string, write: (speech: Speech) => void): string {
+  let element: string;
   try {
     const speech = new Speech();
     write(speech);
     // One element per instance, so ssml-builder's joining space never appears.
-    return speech.ssml(true);
+    element = speech.ssml(true);
   } catch (thrown) {
     const message = thrown instanceof Error ? thrown.message : String(thrown);
     throw new SsmlError(`${what}: ${message}`, { cause: thrown });
   }
+  return doubleQuoteAttributes(element);
 }
 
 /**

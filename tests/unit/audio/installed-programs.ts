@@ -15,6 +15,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
   lame: 'lame',
   opusenc: 'opus-tools',
   festival: 'festival',
+  flite: 'flite',
 };
 
 /**

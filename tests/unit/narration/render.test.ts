@@ -37,12 +37,12 @@ function lastSentence(ssml: string): string {
 
 describe('the canonical profile', () => {
   test('speaks lexicon names as IPA, in their own language', () => {
-    expect(renderSsml(narration, 'canonical')).toContain(`<voice xml:lang="fr-FR"><phoneme alphabet='ipa' ph='izɔld kɛʁbʁa'>Ysolde Kerbrat</phoneme></voice>`);
+    expect(renderSsml(narration, 'canonical')).toContain(`<voice xml:lang="fr-FR"><phoneme alphabet="ipa" ph="izɔld kɛʁbʁa">Ysolde Kerbrat</phoneme></voice>`);
   });
 
   test('a name in the document language needs no voice change', () => {
     const lexicon = [{ id: 'renn', written: ['Bo Renn'], lang: 'en-US', ipa: 'boʊ ɹɛn', respelling: 'boh ren' }];
-    expect(lastSentence(renderSsml(narrateFact('Bo Renn directs.', lexicon), 'canonical'))).toContain(`<mark name="c2.s4.crew-director"/><phoneme alphabet='ipa' ph='boʊ ɹɛn'>Bo Renn</phoneme> directs.`);
+    expect(lastSentence(renderSsml(narrateFact('Bo Renn directs.', lexicon), 'canonical'))).toContain(`<mark name="c2.s4.crew-director"/><phoneme alphabet="ipa" ph="boʊ ɹɛn">Bo Renn</phoneme> directs.`);
   });
 
   test.each([
@@ -59,18 +59,18 @@ describe('the canonical profile', () => {
     const lexicon = [{ id: 'x', written: ['Ysolde Kerbrat'], lang: 'fr-FR', ipa, respelling: 'ee zold' }];
     const changed = { ...pack, lexicon };
     const ssml = renderSsml(narrateEpisode({ ...changed, facts: pack.facts.map((f) => (f.id === 'crew-director' ? { ...f, text: "Ysolde Kerbrat's lamp." } : f)) }, pack.episodes[0]!), 'canonical');
-    expect(lastSentence(ssml)).toContain(`ph='${expected}'>Ysolde Kerbrat&apos;s</phoneme>`);
+    expect(lastSentence(ssml)).toContain(`ph="${expected}">Ysolde Kerbrat&apos;s</phoneme>`);
   });
 
   test.each([
-    { name: 'a cardinal', text: 'It ran 13 weeks.', expected: `It ran <say-as interpret-as='cardinal'>13</say-as> weeks.` },
-    { name: 'a count with a thousands comma, as bare digits', text: 'It had 1,944 extras.', expected: `It had <say-as interpret-as='cardinal'>1944</say-as> extras.` },
-    { name: 'a year', text: 'It is set in 1944.', expected: `It is set in <say-as interpret-as='date' format='y'>1944</say-as>.` },
-    { name: 'an ordinal', text: 'On the 2nd day.', expected: `On the <say-as interpret-as='ordinal'>2</say-as> day.` },
-    { name: 'a decade, which say-as cannot name', text: 'In the 1940s.', expected: `In the <sub alias='nineteen forties'>1940s</sub>.` },
-    { name: 'a whole date, as the say-as Note writes it', text: 'Out on Thursday, November 2, 2023.', expected: `Out on Thursday, <say-as interpret-as='date' format='mdy'>11/02/2023</say-as>.` },
-    { name: 'a month and a year', text: 'Set in August 1944.', expected: `Set in <say-as interpret-as='date' format='my'>08/1944</say-as>.` },
-    { name: 'a day and a month', text: 'Out on 2 November.', expected: `Out on <say-as interpret-as='date' format='dm'>02/11</say-as>.` },
+    { name: 'a cardinal', text: 'It ran 13 weeks.', expected: `It ran <say-as interpret-as="cardinal">13</say-as> weeks.` },
+    { name: 'a count with a thousands comma, as bare digits', text: 'It had 1,944 extras.', expected: `It had <say-as interpret-as="cardinal">1944</say-as> extras.` },
+    { name: 'a year', text: 'It is set in 1944.', expected: `It is set in <say-as interpret-as="date" format="y">1944</say-as>.` },
+    { name: 'an ordinal', text: 'On the 2nd day.', expected: `On the <say-as interpret-as="ordinal">2</say-as> day.` },
+    { name: 'a decade, which say-as cannot name', text: 'In the 1940s.', expected: `In the <sub alias="nineteen forties">1940s</sub>.` },
+    { name: 'a whole date, as the say-as Note writes it', text: 'Out on Thursday, November 2, 2023.', expected: `Out on Thursday, <say-as interpret-as="date" format="mdy">11/02/2023</say-as>.` },
+    { name: 'a month and a year', text: 'Set in August 1944.', expected: `Set in <say-as interpret-as="date" format="my">08/1944</say-as>.` },
+    { name: 'a day and a month', text: 'Out on 2 November.', expected: `Out on <say-as interpret-as="date" format="dm">02/11</say-as>.` },
   ])('marks $name with say-as', ({ text, expected }) => {
     expect(lastSentence(renderSsml(narrateFact(text), 'canonical'))).toContain(expected);
   });
@@ -79,16 +79,16 @@ describe('the canonical profile', () => {
     const ssml = renderSsml(narration, 'canonical');
     const lines = ssml.split('\n');
     const at = (prefix: string): number => lines.findIndex((line) => line.includes(prefix));
-    expect(lines[at('c2.s1') - 1]).toBe(`<break time='${CHAPTER_BREAK_MS}ms'/>`);
-    for (const title of ['c1.s1', 'c1.s3', 'c2.s1']) expect(lines[at(title) + 1]).toBe(`<break time='${TITLE_BREAK_MS}ms'/>`);
+    expect(lines[at('c2.s1') - 1]).toBe(`<break time="${CHAPTER_BREAK_MS}ms"/>`);
+    for (const title of ['c1.s1', 'c1.s3', 'c2.s1']) expect(lines[at(title) + 1]).toBe(`<break time="${TITLE_BREAK_MS}ms"/>`);
     // The first chapter's title follows the summary, so it gets the shorter pause before it too.
-    expect(lines[at('c1.s3') - 1]).toBe(`<break time='${TITLE_BREAK_MS}ms'/>`);
+    expect(lines[at('c1.s3') - 1]).toBe(`<break time="${TITLE_BREAK_MS}ms"/>`);
   });
 
   test('an episode without a summary pauses once between its title and the first chapter title', () => {
     const episode = { ...pack.episodes[0]!, summary: ' ' };
     const lines = renderSsml(narrateEpisode({ ...pack, episodes: [episode] }, episode), 'canonical').split('\n');
-    expect(lines.slice(3, 7)).toEqual(['<s><mark name="c1.s1"/>The light.</s>', `<break time='${TITLE_BREAK_MS}ms'/>`, '<s><mark name="c1.s2"/>Chapter <say-as interpret-as=\'cardinal\'>1</say-as>: The island.</s>', `<break time='${TITLE_BREAK_MS}ms'/>`]);
+    expect(lines.slice(3, 7)).toEqual(['<s><mark name="c1.s1"/>The light.</s>', `<break time="${TITLE_BREAK_MS}ms"/>`, '<s><mark name="c1.s2"/>Chapter <say-as interpret-as="cardinal">1</say-as>: The island.</s>', `<break time="${TITLE_BREAK_MS}ms"/>`]);
   });
 
   test('carries the listener rate as a prosody multiplier around everything, and leaves it out at normal speed', () => {

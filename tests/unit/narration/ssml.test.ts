@@ -25,24 +25,24 @@ describe('SsmlBuilder', () => {
 
   test('pieces are joined as given, without the space ssml-builder puts between them', () => {
     const fragment = new SsmlBuilder().text('(').sub('mah-ree-lor', 'Marie-Laure').text('), ').mark('m1').text('then.').toFragment();
-    expect(fragment).toBe(`(<sub alias='mah-ree-lor'>Marie-Laure</sub>), <mark name="m1"/>then.`);
+    expect(fragment).toBe(`(<sub alias="mah-ree-lor">Marie-Laure</sub>), <mark name="m1"/>then.`);
   });
 
   test('sub escapes the alias, which ssml-builder leaves raw', () => {
     const fragment = new SsmlBuilder().sub(`a' onload='x" & <b>`, 'word').toFragment();
-    expect(fragment).toBe(`<sub alias='a&apos; onload=&apos;x&quot; &amp; &lt;b&gt;'>word</sub>`);
+    expect(fragment).toBe(`<sub alias="a&apos; onload=&apos;x&quot; &amp; &lt;b&gt;">word</sub>`);
   });
 
   test('say-as escapes the word, which ssml-builder leaves raw', () => {
-    expect(new SsmlBuilder().sayAs('characters', '<x&y>').toFragment()).toBe(`<say-as interpret-as='characters'>&lt;x&amp;y&gt;</say-as>`);
+    expect(new SsmlBuilder().sayAs('characters', '<x&y>').toFragment()).toBe(`<say-as interpret-as="characters">&lt;x&amp;y&gt;</say-as>`);
   });
 
   test('say-as writes spell-out under its standard name, characters', () => {
-    expect(new SsmlBuilder().sayAs('spell-out', 'OA').toFragment()).toBe(`<say-as interpret-as='characters'>OA</say-as>`);
+    expect(new SsmlBuilder().sayAs('spell-out', 'OA').toFragment()).toBe(`<say-as interpret-as="characters">OA</say-as>`);
   });
 
   test('phoneme escapes every special character in the pronunciation', () => {
-    expect(new SsmlBuilder().phoneme(`a"<'&`, 'w').toFragment()).toBe(`<phoneme alphabet='ipa' ph='a&quot;&lt;&apos;&amp;'>w</phoneme>`);
+    expect(new SsmlBuilder().phoneme(`a"<'&`, 'w').toFragment()).toBe(`<phoneme alphabet="ipa" ph="a&quot;&lt;&apos;&amp;">w</phoneme>`);
   });
 
   test.each([
