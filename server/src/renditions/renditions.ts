@@ -1,14 +1,16 @@
 /**
  * Renditions: an episode's narration rendered to audio plus its time line.
+ * This file wires the parts together and answers the callers' questions.
  *
- * - Chapter by chapter: each chapter is rendered (and cached) on its own and
- *   the episode is laid together from them, with the pause between chapters
- *   inserted here, so the time line is exact by construction. The first
- *   chapter is ready long before the episode, so a listener's first bytes
- *   come after one chapter's render, not the whole episode's ({@link Renditions.stream}).
- * - Content-addressed on disk (./cache-store.ts): the key hashes the engine's
- *   SSML, the engine and its version, the voice, the rate and, for encoded
- *   files, the encoder and its settings. Atomic writes, verified reads.
+ * - Chapter by chapter (./chapter-renders.ts, ./episode-master.ts): each
+ *   chapter is rendered (and cached) on its own and the episode is laid
+ *   together from them, with the pause between chapters inserted there, so
+ *   the time line is exact by construction. The first chapter is ready long
+ *   before the episode, so a listener's first bytes come after one chapter's
+ *   render, not the whole episode's ({@link Renditions.stream}, ./rendition-files.ts).
+ * - Content-addressed on disk (./cache-store.ts, ./rendition-keys.ts): the key
+ *   hashes the engine's SSML, the engine and its version, the voice, the rate
+ *   and, for encoded files, the encoder and its settings. Atomic writes, verified reads.
  * - Single flight (./single-flight.ts): concurrent requests for one rendition
  *   share one render, which is aborted only when all of them have left.
  * - Bounded (./render-slots.ts): a few renders at once, a few more waiting;
@@ -25,20 +27,21 @@
  * Domain code: never imports fastify.
  */
 import { tmpdir } from 'node:os';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import path from 'node:path';
-import { decodeWav, encodeWav } from '../audio/wav.js';
-import { wavEncoder, type AudioEncoder, type AudioFormat, type EncoderStream } from '../audio/formats.js';
-import { CHAPTER_BREAK_MS, renderChapterSsml, renderSsml } from '../narration/render.js';
+import { wavEncoder, type AudioEncoder, type AudioFormat } from '../audio/formats.js';
 import type { Narration } from '../narration/narration.js';
-import { isValidRate, planRate } from '../speech/embedded/espeak-params.js';
-import type { SpeechEngine, Synthesis, TimingEvent } from '../speech/engine.js';
-import { CacheStore, sha256, type StoredFile } from './cache-store.js';
-import { CacheUnwritable, FormatUnavailable, RenderAborted, RenderTimedOut } from './render-errors.js';
+import { isValidRate } from '../speech/embedded/espeak-params.js';
+import type { SpeechEngine } from '../speech/engine.js';
+import { Timelines } from './cache-entries.js';
+import { CacheStore, sha256 } from './cache-store.js';
+import { ChapterRenders } from './chapter-renders.js';
+import { EpisodeMasters } from './episode-master.js';
+import { FormatUnavailable, RenderAborted } from './render-errors.js';
 import { RenderSlots } from './render-slots.js';
-import { ReplayLog } from './replay-log.js';
+import { entryNames, RenditionKeys } from './rendition-keys.js';
+import { RenditionFiles } from './rendition-files.js';
 import { SingleFlight } from './single-flight.js';
-import { alignToSound, buildTimeline, type Timeline } from './timings.js';
+import type { Timeline } from './timings.js';
 
 export { CacheUnwritable, FormatUnavailable, RenderAborted, RenderBusy, RenderTimedOut } from './render-errors.js';
 
@@ -149,97 +152,13 @@ export interface Renditions {
   idle(): Promise<void>;
 }
 
-/** Bumped when the way an episode is laid together from its chapters changes: old cache entries are then not used. */
-const ASSEMBLY_REVISION = 2;
-
-/** The rate both eSpeak engines render at: an encoder is opened for it before the first samples arrive. */
-const EXPECTED_SAMPLE_RATE = 22_050;
-/** Samples encoded at a time when streaming: 1.5 s at 22 050 Hz. */
-const ENCODE_STEP = 1 << 15;
-
-/** A stretch of the episode's samples, in order. */
-interface PcmPiece {
-  readonly samples: Int16Array;
-  readonly sampleRate: number;
-}
-
-/** One chapter's render: its samples and the events at the chapter's own times. */
-interface ChapterAudio {
-  readonly samples: Int16Array;
-  readonly sampleRate: number;
-  readonly events: readonly TimingEvent[];
-}
-
-/** The episode's master: the samples (kept while the job lives, for the encoders) and time line. */
-interface Master {
-  /**
-   * The samples end to end, joined when first asked: only an encoder that
-   * cannot stream (the WAV) asks; the streaming ones take the pieces as they
-   * are laid together, so for them the episode is never copied whole.
-   */
-  samples(): Int16Array;
-  readonly sampleRate: number;
-  readonly timeline: Timeline;
-}
-
-/** `pieces` end to end in one array, made on the first call and kept. */
-function joinedOnDemand(pieces: readonly Int16Array[]): () => Int16Array {
-  let joined: Int16Array | undefined = pieces.length === 1 ? pieces[0] : undefined;
-  return () => {
-    if (joined === undefined) {
-      joined = new Int16Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-      let offset = 0;
-      for (const piece of pieces) {
-        joined.set(piece, offset);
-        offset += piece.length;
-      }
-    }
-    return joined;
-  };
-}
-
-interface MasterJob {
-  /** The episode's samples as they are laid together. */
-  readonly log: ReplayLog<PcmPiece>;
-  readonly result: Promise<Master>;
-}
-
-interface FileJob {
-  /** The file's bytes as they are encoded. */
-  readonly out: ReplayLog<Buffer>;
-  readonly result: Promise<Rendition>;
-}
-
-/** Samples of exact digital silence at the end: the pause the engine already put there. */
-function trailingSilence(samples: Int16Array): number {
-  let last = samples.length - 1;
-  while (last >= 0 && samples[last] === 0) last--;
-  return samples.length - 1 - last;
-}
-
-/** Rejects as soon as `signal` aborts, whether or not `work` listens to it. */
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  work.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
-      },
-    );
-  });
-}
-
 function positiveInteger(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${what} must be a positive integer, got ${value}`);
   return value;
+}
+
+function checkRate(rate: number): void {
+  if (!isValidRate(rate)) throw new RangeError(`rate ${rate} is outside 0.5 to 4`);
 }
 
 export function createRenditions(options: RenditionsOptions): Renditions {
@@ -261,307 +180,13 @@ export function createRenditions(options: RenditionsOptions): Renditions {
   });
   const encoders = new Map<AudioFormat, AudioEncoder>([[wavEncoder.format, wavEncoder]]);
   for (const encoder of options.encoders ?? []) encoders.set(encoder.format, encoder);
+  // One single flight for chapters, masters and files, so idle() waits for every kind of job.
   const flights = new SingleFlight();
-
-  // Narrations are built once at start; so is each one's engine SSML per voice
-  // (the eSpeak profile names the voice's language on every sentence).
-  const ssmlOf = new WeakMap<Narration, Map<string, string>>();
-  const documentOf = (narration: Narration, voice: string | undefined, chapterId?: string): string => {
-    let byVoice = ssmlOf.get(narration);
-    if (byVoice === undefined) {
-      byVoice = new Map();
-      ssmlOf.set(narration, byVoice);
-    }
-    const cacheKey = `${voice ?? ''}\n${chapterId ?? ''}`;
-    let ssml = byVoice.get(cacheKey);
-    if (ssml === undefined) {
-      const ssmlOptions = voice === undefined ? {} : { voice };
-      ssml = chapterId === undefined ? renderSsml(narration, 'espeak', ssmlOptions) : renderChapterSsml(narration, chapterId, 'espeak', ssmlOptions);
-      byVoice.set(cacheKey, ssml);
-    }
-    return ssml;
-  };
-  const checkRate = (rate: number): void => {
-    if (!isValidRate(rate)) throw new RangeError(`rate ${rate} is outside 0.5 to 4`);
-  };
-  const renderKey = (ssml: string, request: Omit<RenditionRequest, 'format'>, part: string): string =>
-    sha256(JSON.stringify([ssml, engine.name, engine.version, request.voice ?? 'default', request.rate, part]));
-  const masterKey = (request: Omit<RenditionRequest, 'format'>): string => renderKey(documentOf(request.narration, request.voice), request, `episode-${ASSEMBLY_REVISION}`);
-  const chapterKey = (request: Omit<RenditionRequest, 'format'>, chapterId: string): string =>
-    renderKey(documentOf(request.narration, request.voice, chapterId), request, 'chapter');
-  const fileKey = (master: string, encoder: AudioEncoder): string => (encoder.format === 'wav' ? master : sha256(JSON.stringify([master, encoder.id])));
-
-  const names = {
-    timeline: (key: string) => `${key}.timeline.json`,
-    file: (key: string, encoder: AudioEncoder) => `${key}.${encoder.extension}`,
-    chapter: (key: string) => path.join('chapters', `${key}.wav`),
-    chapterEvents: (key: string) => path.join('chapters', `${key}.events.json`),
-  };
-
-  // Time lines read or written in this process, by entry name: the episode list and every
-  // audio request want one, so they come from memory while the store still vouches for the file.
-  const timelines = new Map<string, Timeline>();
-  const TIMELINES_KEPT = 512;
-  async function readTimeline(key: string): Promise<Timeline | undefined> {
-    const name = names.timeline(key);
-    const known = timelines.get(name);
-    if (known !== undefined && store.isKnown(name)) return known;
-    const timeline = await readJson<Timeline>(name);
-    if (timeline === undefined) {
-      timelines.delete(name);
-      return undefined;
-    }
-    keepTimeline(name, timeline);
-    return timeline;
-  }
-  function keepTimeline(name: string, timeline: Timeline): void {
-    timelines.delete(name);
-    timelines.set(name, timeline);
-    // Oldest out first; a dropped one is read from disk again when asked for.
-    if (timelines.size > TIMELINES_KEPT) timelines.delete(timelines.keys().next().value!);
-  }
-
-  async function readJson<T>(name: string): Promise<T | undefined> {
-    const entry = await store.read(name);
-    if (entry === undefined) return undefined;
-    try {
-      return JSON.parse(entry.data.toString('utf8')) as T;
-    } catch {
-      // Verified, so written by us: only a format change could get here. Render again.
-      return undefined;
-    }
-  }
-
-  /** Stores an intermediate entry; one that cannot be stored is used from memory (the failure was reported). */
-  async function keepIfPossible(name: string, data: Buffer): Promise<void> {
-    try {
-      await store.write(name, data);
-    } catch (error) {
-      if (!(error instanceof CacheUnwritable)) throw error;
-    }
-  }
-
-  /** The engine's render of `ssml`, within the timeout and the job's signal. */
-  async function synthesize(ssml: string, request: Omit<RenditionRequest, 'format'>, signal: AbortSignal): Promise<Synthesis> {
-    const timeout = AbortSignal.timeout(renderTimeoutMs);
-    const both = AbortSignal.any([signal, timeout]);
-    try {
-      return await abortable(engine.synthesize(ssml, { rate: request.rate, signal: both, ...(request.voice === undefined ? {} : { voice: request.voice }) }), both);
-    } catch (error) {
-      if (timeout.aborted && !signal.aborted) throw new RenderTimedOut(renderTimeoutMs, { cause: error });
-      throw error;
-    }
-  }
-
-  /**
-   * One chapter: from the cache, or rendered now. Takes no slot itself (its
-   * callers hold one), so no job that holds a slot ever waits for a job that
-   * waits for one: the slots cannot deadlock.
-   */
-  function chapterAudio(request: Omit<RenditionRequest, 'format'>, index: number, signal: AbortSignal | undefined): Promise<ChapterAudio> {
-    const chapter = request.narration.chapters[index];
-    if (chapter === undefined) return Promise.reject(new RangeError(`episode "${request.narration.episodeId}" has no chapter ${index + 1}`));
-    const key = chapterKey(request, chapter.id);
-    return flights.join(
-      `chapter:${key}`,
-      (jobSignal) => ({
-        result: (async (): Promise<ChapterAudio> => {
-          const [audio, events] = await Promise.all([store.read(names.chapter(key)), readJson<TimingEvent[]>(names.chapterEvents(key))]);
-          if (audio !== undefined && events !== undefined) return { ...decodeWav(audio.data), events };
-          const synthesis = await synthesize(documentOf(request.narration, request.voice, chapter.id), request, jobSignal);
-          await keepIfPossible(names.chapter(key), encodeWav(synthesis.samples, synthesis.sampleRate));
-          await keepIfPossible(names.chapterEvents(key), Buffer.from(JSON.stringify(synthesis.events)));
-          return synthesis;
-        })(),
-      }),
-      signal,
-    ).result;
-  }
-
-  /** The episode's samples and time line: from the cache (the WAV rendition's file, when one was made), or laid together from its chapters now (holding a render slot). */
-  function masterJob(request: Omit<RenditionRequest, 'format'>, key: string, signal: AbortSignal): MasterJob {
-    const log = new ReplayLog<PcmPiece>();
-    const result = (async (): Promise<Master> => {
-      const [audio, timeline] = await Promise.all([store.read(names.file(key, wavEncoder)), readTimeline(key)]);
-      if (audio !== undefined && timeline !== undefined) {
-        const { samples, sampleRate } = decodeWav(audio.data);
-        log.push({ samples, sampleRate });
-        log.end();
-        return { samples: () => samples, sampleRate, timeline };
-      }
-      const release = await renderSlots.acquire(signal);
-      let master: Master;
-      try {
-        master = await layTogether(request, signal, log);
-      } finally {
-        release();
-      }
-      // Everything is said: listeners can finish while the files are written.
-      log.end();
-      await store.write(names.timeline(key), Buffer.from(JSON.stringify(master.timeline)));
-      keepTimeline(names.timeline(key), master.timeline);
-      return master;
-    })();
-    result.catch((error: unknown) => log.fail(error));
-    return { log, result };
-  }
-
-  /**
-   * Renders the chapters in order, two at a time (the next renders while this
-   * one is passed on), and lays them end to end with the pause between
-   * chapters that a whole-episode render has: the longer of the engine's own
-   * pause after the chapter and the narration's chapter break (as eSpeak does
-   * in one document), shortened with the speech above eSpeak's fastest rate.
-   */
-  async function layTogether(request: Omit<RenditionRequest, 'format'>, signal: AbortSignal, log: ReplayLog<PcmPiece>): Promise<Master> {
-    const { narration } = request;
-    const speedUp = planRate(request.rate).speedUp;
-    // When one chapter fails, the one rendering ahead is given up too (unless someone else wants it).
-    const givingUp = new AbortController();
-    const chapterSignal = AbortSignal.any([signal, givingUp.signal]);
-    const pending: Promise<ChapterAudio>[] = [];
-    const start = (index: number): void => {
-      if (index >= narration.chapters.length) return;
-      const promise = chapterAudio(request, index, chapterSignal);
-      // Failures are met when awaited, in order; this only keeps an early one from going unhandled.
-      promise.catch(() => undefined);
-      pending[index] = promise;
-    };
-    start(0);
-    start(1);
-    const pieces: Int16Array[] = [];
-    const events: TimingEvent[] = [];
-    let sampleRate = 0;
-    let length = 0;
-    let trailing = 0;
-    try {
-      for (let index = 0; index < narration.chapters.length; index++) {
-        const chapter = await pending[index]!;
-        start(index + 2);
-        if (index === 0) sampleRate = chapter.sampleRate;
-        else if (chapter.sampleRate !== sampleRate) throw new Error(`the engine rendered chapters at ${sampleRate} Hz and ${chapter.sampleRate} Hz`);
-        if (index > 0) {
-          const gap = Math.max(0, Math.round((CHAPTER_BREAK_MS * sampleRate) / 1000 / speedUp) - trailing);
-          if (gap > 0) {
-            const silence = new Int16Array(gap);
-            pieces.push(silence);
-            log.push({ samples: silence, sampleRate });
-            length += gap;
-          }
-        }
-        const offsetMs = (length * 1000) / sampleRate;
-        for (const event of alignToSound(chapter.events, chapter.samples, sampleRate)) {
-          // Up, like alignToSound: a sentence's time is on or after its first sound.
-          events.push({ ...event, audioMs: Math.ceil(event.audioMs + offsetMs) });
-        }
-        pieces.push(chapter.samples);
-        log.push({ samples: chapter.samples, sampleRate });
-        length += chapter.samples.length;
-        const silent = trailingSilence(chapter.samples);
-        trailing = silent === chapter.samples.length ? trailing + silent : silent;
-      }
-    } catch (error) {
-      givingUp.abort(error);
-      throw error;
-    }
-    const durationMs = Math.round((length * 1000) / sampleRate);
-    return { samples: joinedOnDemand(pieces), sampleRate, timeline: buildTimeline(narration, events, durationMs) };
-  }
-
-  function joinMaster(request: Omit<RenditionRequest, 'format'>, signal: AbortSignal | undefined): { job: MasterJob; result: Promise<Master> } {
-    const key = masterKey(request);
-    const joined = flights.join(`master:${key}`, (jobSignal) => masterJob(request, key, jobSignal), signal);
-    joined.result.catch(() => undefined);
-    return joined;
-  }
-
-  const renditionOf = (key: string, stored: StoredFile, encoder: AudioEncoder, timeline: Timeline): Rendition => ({
-    ...timeline,
-    key,
-    audioFile: stored.file,
-    format: encoder.format,
-    contentType: encoder.contentType,
-    bytes: stored.bytes,
-    sha256: stored.sha256,
-  });
-
-  /**
-   * An encoded file (or the WAV): from the cache, or encoded now from the
-   * master's samples, as they come when the encoder can stream. Holds an
-   * encode slot (not a render slot: the master it waits for may need one of those).
-   */
-  function fileJob(request: RenditionRequest, encoder: AudioEncoder, key: string, signal: AbortSignal): FileJob {
-    const out = new ReplayLog<Buffer>();
-    const name = names.file(key, encoder);
-    const result = (async (): Promise<Rendition> => {
-      const master = masterKey(request);
-      const [cached, timeline] = await Promise.all([store.read(name), readTimeline(master)]);
-      if (cached !== undefined && timeline !== undefined) {
-        out.push(cached.data);
-        out.end();
-        return renditionOf(key, cached.stored, encoder, timeline);
-      }
-      // A WAV is the master's samples behind a header: no encoding, so no encode slot (its render holds one of those).
-      const release = encoder.format === 'wav' ? () => undefined : await encodeSlots.acquire(signal);
-      try {
-        const joined = joinMaster(request, signal);
-        let data: Buffer;
-        if (encoder.openStream === undefined) {
-          const { samples, sampleRate } = await joined.result;
-          data = await encoder.encode(samples(), sampleRate);
-          out.push(data);
-        } else {
-          data = await encodeAsItComes(encoder, joined.job.log, out, signal);
-        }
-        out.end();
-        const { timeline: made } = await joined.result;
-        return renditionOf(key, await store.write(name, data), encoder, made);
-      } finally {
-        release();
-      }
-    })();
-    result.catch((error: unknown) => out.fail(error));
-    return { out, result };
-  }
-
-  /** Encodes the master's samples as they are laid together, passing the bytes on; returns the file to store. */
-  async function encodeAsItComes(encoder: AudioEncoder, pcm: ReplayLog<PcmPiece>, out: ReplayLog<Buffer>, signal: AbortSignal): Promise<Buffer> {
-    let stream: EncoderStream | undefined;
-    const body: Buffer[] = [];
-    const onBytes = (bytes: Buffer): void => {
-      body.push(bytes);
-      out.push(bytes);
-    };
-    // Opened before the first samples exist, at the rate eSpeak renders: an encoder program then
-    // starts (100 ms or more) while the first chapter renders, not after. Reopened if the rate differs.
-    let opening: Promise<EncoderStream> | undefined = encoder.openStream!(EXPECTED_SAMPLE_RATE, onBytes);
-    opening.catch(() => undefined);
-    try {
-      for await (const piece of pcm.read(signal)) {
-        if (stream === undefined) {
-          const early = opening === undefined ? undefined : await opening.catch(() => undefined);
-          opening = undefined;
-          if (early !== undefined && piece.sampleRate === EXPECTED_SAMPLE_RATE) stream = early;
-          else {
-            early?.abandon();
-            stream = await encoder.openStream!(piece.sampleRate, onBytes);
-          }
-        }
-        // A chapter is a minute of audio: encode it in short steps, so the first bytes leave early.
-        for (let start = 0; start < piece.samples.length; start += ENCODE_STEP) {
-          await stream.write(piece.samples.subarray(start, start + ENCODE_STEP));
-          // Awaiting the encoder alone can be a microtask: give the event loop (other listeners' requests) a turn.
-          await nextTurn();
-        }
-      }
-      if (stream === undefined) throw new Error('the render made no audio');
-      const { header } = await stream.end();
-      return Buffer.concat([header, ...body]);
-    } finally {
-      stream?.abandon();
-      if (opening !== undefined) void opening.then((unused) => unused.abandon(), () => undefined);
-    }
-  }
+  const keys = new RenditionKeys(engine);
+  const timelines = new Timelines(store);
+  const chapters = new ChapterRenders({ engine, store, keys, flights, renderTimeoutMs });
+  const masters = new EpisodeMasters({ store, keys, timelines, chapters, flights, renderSlots });
+  const files = new RenditionFiles({ store, keys, timelines, masters, flights, encodeSlots });
 
   const encoderFor = (format: AudioFormat): AudioEncoder => {
     const encoder = encoders.get(format);
@@ -569,27 +194,12 @@ export function createRenditions(options: RenditionsOptions): Renditions {
     return encoder;
   };
 
-  /** The rendition if it is whole in the cache (file, record and time line), else undefined. */
-  async function fromCache(request: RenditionRequest, encoder: AudioEncoder): Promise<Rendition | undefined> {
-    const master = masterKey(request);
-    const key = fileKey(master, encoder);
-    const [stored, timeline] = await Promise.all([store.find(names.file(key, encoder)), readTimeline(master)]);
-    return stored === undefined || timeline === undefined ? undefined : renditionOf(key, stored, encoder, timeline);
-  }
-
-  function joinFile(request: RenditionRequest, encoder: AudioEncoder, signal: AbortSignal | undefined): { job: FileJob; result: Promise<Rendition> } {
-    const key = fileKey(masterKey(request), encoder);
-    const joined = flights.join(`file:${key}`, (jobSignal) => fileJob(request, encoder, key, jobSignal), signal);
-    joined.result.catch(() => undefined);
-    return joined;
-  }
-
   async function render(request: RenditionRequest, renderOptions: RenderOptions = {}): Promise<Rendition> {
     const encoder = encoderFor(request.format);
     checkRate(request.rate);
-    const cached = await fromCache(request, encoder);
+    const cached = await files.cached(request, encoder);
     if (cached !== undefined) return cached;
-    return joinFile(request, encoder, renderOptions.signal).result;
+    return files.join(request, encoder, renderOptions.signal).result;
   }
 
   return {
@@ -606,10 +216,10 @@ export function createRenditions(options: RenditionsOptions): Renditions {
     async stream(request, streamOptions = {}) {
       const encoder = encoderFor(request.format);
       checkRate(request.rate);
-      const cached = await fromCache(request, encoder);
+      const cached = await files.cached(request, encoder);
       if (cached !== undefined) return { kind: 'ready', rendition: cached };
       if (encoder.openStream === undefined) return { kind: 'ready', rendition: await render(request, streamOptions) };
-      const { job, result } = joinFile(request, encoder, streamOptions.signal);
+      const { job, result } = files.join(request, encoder, streamOptions.signal);
       const reader = job.out.read(streamOptions.signal)[Symbol.asyncIterator]();
       let first: IteratorResult<Buffer, void>;
       try {
@@ -641,7 +251,7 @@ export function createRenditions(options: RenditionsOptions): Renditions {
       if (index < 0) throw new RangeError(`episode "${request.narration.episodeId}" has no chapter "${chapterId}"`);
       const release = await renderSlots.acquire(chapterOptions.signal);
       try {
-        await chapterAudio(request, index, chapterOptions.signal);
+        await chapters.audio(request, index, chapterOptions.signal);
       } finally {
         release();
       }
@@ -650,20 +260,20 @@ export function createRenditions(options: RenditionsOptions): Renditions {
     async findCached(request) {
       const encoder = encoders.get(request.format);
       if (encoder === undefined || !isValidRate(request.rate)) return undefined;
-      return fromCache(request, encoder);
+      return files.cached(request, encoder);
     },
 
     isCached(request) {
       const encoder = encoders.get(request.format);
       if (encoder === undefined || !isValidRate(request.rate)) return false;
-      const master = masterKey(request);
-      const file = names.file(fileKey(master, encoder), encoder);
-      return store.isKnown(file) && store.isKnown(names.timeline(master));
+      const master = keys.master(request);
+      const file = entryNames.file(keys.file(master, encoder), encoder);
+      return store.isKnown(file) && store.isKnown(entryNames.timeline(master));
     },
 
     async cachedTimeline(request) {
       if (!isValidRate(request.rate)) return undefined;
-      return readTimeline(masterKey(request));
+      return timelines.read(keys.master(request));
     },
   };
 }
