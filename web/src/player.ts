@@ -481,6 +481,8 @@ export class Player extends Component {
       title: this.#title,
       artist: chapter === undefined ? (this.root.dataset.show ?? '') : `Chapter ${chapter.number}: ${chapter.title}`,
       album: this.root.dataset.show ?? '',
+      // The show's cover (audio-scripts/artwork/), for lock screens and media notifications.
+      artwork: [1400, 3000].map((size) => ({ src: `/artwork/cover-${size}.png`, sizes: `${size}x${size}`, type: 'image/png' })),
     });
     if (this.#sessionReady) return;
     this.#sessionReady = true;

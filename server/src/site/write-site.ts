@@ -3,9 +3,12 @@
  * that a static export copies: the player's fingerprinted assets, one page per
  * episode and the home page, and the service worker at the site's root so that
  * its scope is the whole site. Every text file gets gzip and brotli copies.
+ * The cover art goes to `artwork/`, an address that stays the same from one
+ * version to the next (podcast apps keep the feed's image URL).
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { COVER_DIR, COVER_IMAGES, COVER_URL_FOLDER } from '../artwork/cover.js';
 import type { Catalog } from '../catalog.js';
 import { ASSET_SOURCES, publishAssets, writeWithCompressedCopies, type PublishedAssets } from './assets.js';
 import { renderPlayerPage } from './player-page.js';
@@ -27,9 +30,12 @@ export async function serviceWorkerSource(assets: PublishedAssets, compiledFolde
 }
 
 /** Writes the whole site into `siteDir`; returns where the assets were published. */
-export async function writeSite(catalog: Catalog, siteDir: string): Promise<PublishedAssets> {
+export async function writeSite(catalog: Catalog, siteDir: string, coverDir: string = COVER_DIR): Promise<PublishedAssets> {
   await rm(path.join(siteDir, 'episodes'), { recursive: true, force: true });
   await mkdir(siteDir, { recursive: true });
+  const artwork = path.join(siteDir, ...COVER_URL_FOLDER.split('/'));
+  await mkdir(artwork, { recursive: true });
+  await Promise.all(COVER_IMAGES.map((image) => copyFile(path.join(coverDir, image.name), path.join(artwork, image.name))));
   const assets = await publishAssets(siteDir);
   const first = catalog.entries[0];
   if (first !== undefined) await writeWithCompressedCopies(path.join(siteDir, 'index.html'), renderPlayerPage(catalog, first, assets.base));
