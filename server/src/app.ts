@@ -8,6 +8,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { loadCover } from './artwork/cover.js';
 import type { Catalog } from './catalog.js';
 import { DEFAULT_AUDIO_MEMORY_MB } from './config.js';
 import { createByteCache, type ByteCache } from './http/memory-cache.js';
@@ -75,7 +76,7 @@ export async function companion(app: FastifyInstance, options: CompanionOptions)
   await app.register(episodes, { catalog, renditions, voices: await engine.voices(), byteCache, rendersPerMinute: options.rendersPerMinute, readyAnswers: options.readyAnswers });
   await app.register(people, { catalog });
   await app.register(pronounce, { catalog, engine });
-  await app.register(feed, { catalog, renditions, baseUrl: options.baseUrl });
+  await app.register(feed, { catalog, renditions, baseUrl: options.baseUrl, cover: await loadCover() });
   const assetsFolder = path.join(path.resolve(siteDir), ASSETS_FOLDER) + path.sep;
   // Pages, the service worker and the fingerprinted assets, each with its gzip and brotli copy.
   await app.register(fastifyStatic, {

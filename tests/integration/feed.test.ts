@@ -9,6 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startCompanion } from '../helpers/app.js';
+import { parseFeed } from 'podcast-partytime';
+import { loadCover } from '../../server/src/artwork/cover.js';
+import { podcastGuid } from '../../server/src/feed/podcast-guid.js';
+import { imageSize } from '../helpers/image-size.js';
 import { parsePodcastFeed } from '../helpers/podcast-feed.js';
 import { FIXTURE_PACK } from '../helpers/paths.js';
 
@@ -44,9 +48,9 @@ describe('the podcast feed', () => {
     expect(Number(item.enclosure.length)).toBeGreaterThan(10_000);
     expect((item as { itunes?: { duration?: string } }).itunes?.duration).toMatch(/^\d+$/);
     expect(item.transcripts.map((t) => t.$.type)).toEqual(['text/vtt', 'text/html']);
-    expect(item.people.map((p) => [p._, p.$.role])).toEqual([
-      ['Ada Quill', 'guest'],
-      ['Bo Renn', 'director'],
+    expect(item.people.map((p) => [p._, p.$.group, p.$.role])).toEqual([
+      ['Ada Quill', 'Cast', 'Guest'],
+      ['Bo Renn', 'Creative Direction', 'Director'],
     ]);
 
     const urls = [item.enclosure.url, ...item.transcripts.map((t) => t.$.url), item.chapters.$.url, ...item.people.map((p) => (p.$ as { href?: string }).href ?? '')];
@@ -57,6 +61,37 @@ describe('the podcast feed', () => {
     }
     const enclosure = await app.inject(item.enclosure.url.slice(BASE.length));
     expect(enclosure.rawPayload.length).toBe(Number(item.enclosure.length));
+  });
+});
+
+describe('the feed as Podcast Index reads it (podcast-partytime)', () => {
+  test('finds the cover, the owner, the guid of the feed URL, the lock, the type, the episode numbers and the taxonomy roles', async () => {
+    const response = await app.inject('/feed.xml');
+    const feed = parseFeed(response.body);
+    if (feed === null) throw new Error('podcast-partytime could not parse the feed');
+    const image = `${BASE}/artwork/cover-3000.png`;
+    expect(feed.itunesImage).toBe(image);
+    expect(feed.image?.url).toBe(image);
+    expect(feed.podcastImages?.map((i) => i.raw)).toEqual([`${image} 3000w`, `${BASE}/artwork/cover-1400.png 1400w`]);
+    expect(response.body).toContain(`<podcast:image href="${image}" alt="${(await loadCover()).alt}" aspect-ratio="1/1" width="3000"`);
+    expect(feed.owner).toEqual({ name: 'The Lamp Room makers', email: 'lamp-room@example.org' });
+    expect(feed.locked).toBe(true);
+    expect(feed.podcastOwner).toBe('lamp-room@example.org');
+    expect(feed.guid).toBe(podcastGuid(`${BASE}/feed.xml`));
+    expect(feed.itunesType).toBe('serial');
+    expect(feed.items.map((item) => item.itunesEpisode)).toEqual([1]);
+    expect(feed.items[0]?.podcastPeople?.map((p) => [p.name, p.group, p.role])).toEqual([
+      ['Ada Quill', 'Cast', 'Guest'],
+      ['Bo Renn', 'Creative Direction', 'Director'],
+    ]);
+    // Every size named in the feed is served, at the size it says.
+    for (const { raw } of feed.podcastImages ?? []) {
+      const [url, width] = raw.split(' ');
+      const file = await app.inject(url!.slice(BASE.length));
+      expect(file.statusCode, url).toBe(200);
+      expect(file.headers['content-type']).toBe('image/png');
+      expect(imageSize(file.rawPayload)).toMatchObject({ width: Number.parseInt(width!, 10), height: Number.parseInt(width!, 10) });
+    }
   });
 });
 

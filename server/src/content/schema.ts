@@ -20,6 +20,16 @@ export const PackInfoSchema = Type.Object(
     title: Text,
     description: Text,
     show: Text,
+    /**
+     * Who publishes the feed: podcast directories write to this address to confirm a
+     * listing or a move (`itunes:owner`, `podcast:locked owner`). A host sets their own.
+     */
+    owner: Type.Optional(
+      Type.Object(
+        { name: Text, email: Type.String({ pattern: '^[^\\s@<>"]+@[^\\s@<>"]+\\.[^\\s@<>"]+$', maxLength: 254 }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -2,8 +2,11 @@
  * The podcast feed: RSS 2.0 with the iTunes and Podcasting 2.0 namespaces,
  * so any podcast app can subscribe. Absolute URLs come from the base URL.
  */
+import { COVER_IMAGES, COVER_URL_FOLDER, FEED_COVER } from '../artwork/cover.js';
 import type { Catalog } from '../catalog.js';
 import type { Person } from '../content/schema.js';
+import { personRole } from './person-roles.js';
+import { podcastGuid } from './podcast-guid.js';
 
 export interface FeedEpisode {
   readonly episodeId: string;
@@ -16,23 +19,9 @@ export interface FeedEpisode {
 const xml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
-/** podcast:person roles from the Podcast Taxonomy for a person's first role. */
-function personRole(person: Person): { group: string; role: string } {
-  const role = person.roles[0];
-  if (role === undefined || role.kind === 'cast') {
-    // The series' cast are the subject of an episode: the taxonomy has no role for
-    // a subject, and "guest" is how podcast apps list people an episode is about.
-    return { group: 'cast', role: 'guest' };
-  }
-  const job = role.job.toLowerCase();
-  if (job.includes('director')) return { group: 'creative direction', role: 'director' };
-  if (job.includes('author')) return { group: 'writing', role: 'author' };
-  if (job.includes('writer')) return { group: 'writing', role: 'writer' };
-  if (job.includes('associate producer')) return { group: 'creative direction', role: 'associate producer' };
-  if (job.includes('executive producer')) return { group: 'creative direction', role: 'executive producer' };
-  if (job.includes('producer')) return { group: 'creative direction', role: 'producer' };
-  if (job.includes('photograph')) return { group: 'visuals', role: 'photographer' };
-  return { group: 'misc', role: 'consultant' };
+/** What the feed says about the show's cover: its text alternative (the SVG's `<desc>`). */
+export interface FeedCover {
+  readonly alt: string;
 }
 
 /** RFC 822 date, as RSS requires. */
@@ -42,12 +31,16 @@ const rfc822 = (date: Date): string => date.toUTCString();
  * Renders the feed. Episodes are dated from the series' release date, a minute
  * apart in catalog order, so podcast apps list them in the order we tell them.
  */
-export function renderPodcastFeed(catalog: Catalog, episodes: readonly FeedEpisode[], baseUrl: string): string {
+export function renderPodcastFeed(catalog: Catalog, episodes: readonly FeedEpisode[], baseUrl: string, cover: FeedCover): string {
   const { info, show } = catalog.pack;
   const base = baseUrl.replace(/\/+$/, '');
   const released = new Date(`${show.releaseDate.value}T12:00:00Z`);
   const language = info.language.toLowerCase();
   const byId = new Map(episodes.map((e) => [e.episodeId, e]));
+  const feedUrl = `${base}/feed.xml`;
+  const coverUrl = (name: string): string => `${base}${COVER_URL_FOLDER}/${name}`;
+  const image = coverUrl(FEED_COVER.name);
+  const { owner } = info;
 
   const items = catalog.entries.flatMap((entry, index) => {
     const media = byId.get(entry.episode.id);
@@ -90,13 +83,26 @@ ${people
     <link>${xml(`${base}/`)}</link>
     <description>${xml(info.description)}</description>
     <language>${xml(language)}</language>
-    <atom:link href="${xml(`${base}/feed.xml`)}" rel="self" type="application/rss+xml"/>
-    <itunes:author>${xml(info.title)}</itunes:author>
-    <itunes:summary>${xml(info.description)}</itunes:summary>
+    <atom:link href="${xml(feedUrl)}" rel="self" type="application/rss+xml"/>
+    <image>
+      <url>${xml(image)}</url>
+      <title>${xml(info.title)}</title>
+      <link>${xml(`${base}/`)}</link>
+    </image>
+    <itunes:image href="${xml(image)}"/>
+    <podcast:image href="${xml(image)}" alt="${xml(cover.alt)}" aspect-ratio="1/1" width="${FEED_COVER.size}" height="${FEED_COVER.size}" type="${FEED_COVER.type}" purpose="artwork"/>
+    <podcast:images srcset="${xml(COVER_IMAGES.filter((c) => c.type === FEED_COVER.type).map((c) => `${coverUrl(c.name)} ${c.size}w`).join(', '))}"/>
+    <itunes:author>${xml(owner?.name ?? info.title)}</itunes:author>
+${owner === undefined ? '' : `    <itunes:owner>
+      <itunes:name>${xml(owner.name)}</itunes:name>
+      <itunes:email>${xml(owner.email)}</itunes:email>
+    </itunes:owner>
+`}    <itunes:summary>${xml(info.description)}</itunes:summary>
     <itunes:explicit>false</itunes:explicit>
     <itunes:type>serial</itunes:type>
     <itunes:category text="TV &amp; Film"/>
-    <podcast:locked>no</podcast:locked>
+    <podcast:guid>${podcastGuid(feedUrl)}</podcast:guid>
+    <podcast:locked${owner === undefined ? '' : ` owner="${xml(owner.email)}"`}>yes</podcast:locked>
     <podcast:medium>podcast</podcast:medium>
 ${items.join('\n')}
   </channel>

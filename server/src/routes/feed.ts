@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Catalog } from '../catalog.js';
 import { RenderBusyError, RenderFailed } from '../errors.js';
-import { renderPodcastFeed } from '../feed/podcast-feed.js';
+import { renderPodcastFeed, type FeedCover } from '../feed/podcast-feed.js';
 import { RenderBusy, type Renditions } from '../renditions/renditions.js';
 import { ProblemSchema } from '../schemas.js';
 
@@ -12,9 +12,11 @@ export interface FeedOptions {
   readonly renditions: Renditions;
   /** Public address; when absent, the address the request came to. */
   readonly baseUrl?: string | undefined;
+  /** The show's cover, for its text alternative. */
+  readonly cover: FeedCover;
 }
 
-const feed: FastifyPluginAsyncTypebox<FeedOptions> = async (app, { catalog, renditions, baseUrl }) => {
+const feed: FastifyPluginAsyncTypebox<FeedOptions> = async (app, { catalog, renditions, baseUrl, cover }) => {
   // No query schema: podcast directories and apps add their own tracking fields to
   // feed URLs, and refusing those would unsubscribe listeners. The feed takes no options.
   app.get('/feed.xml', { schema: { response: { 200: Type.String(), 503: ProblemSchema } } }, async (request, reply) => {
@@ -41,7 +43,7 @@ const feed: FastifyPluginAsyncTypebox<FeedOptions> = async (app, { catalog, rend
     return reply
       .type('application/rss+xml; charset=utf-8')
       .header('cross-origin-resource-policy', 'cross-origin')
-      .send(renderPodcastFeed(catalog, episodes, base));
+      .send(renderPodcastFeed(catalog, episodes, base, cover));
   });
 };
 
