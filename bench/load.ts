@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ESPEAK_VOICES } from '../server/src/speech/embedded/espeak-params.js';
+import { ESPEAK_VOICES } from '../server/src/speech/espeak-params.js';
 import { freePort, sleep } from './loopback.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

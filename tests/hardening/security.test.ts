@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RENDERS_PER_MINUTE } from '../../server/src/plugins/security.js';
-import { ESPEAK_VOICES } from '../../server/src/speech/embedded/espeak-params.js';
+import { ESPEAK_VOICES } from '../../server/src/speech/espeak-params.js';
 import { createNativeEspeakEngine } from '../../server/src/speech/native/espeak-ng-engine.js';
 import { startCompanion, type TestCompanion } from '../helpers/app.js';
 import { FIXTURE_PACK } from '../helpers/paths.js';

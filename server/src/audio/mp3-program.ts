@@ -23,7 +23,7 @@
  */
 import { endianness } from 'node:os';
 import { EncoderError } from './encoder-error.js';
-import { ProgramError, runProgram, startProgram } from './external-program.js';
+import { ProgramError, runProgram, startProgram } from '../external-program.js';
 import type { EncoderStream } from './formats.js';
 import { DEFAULT_MP3_KBPS, checkedKbps, gaplessHeader } from './mp3.js';
 

@@ -8,7 +8,7 @@
  * argument array (never a shell).
  */
 import { endianness } from 'node:os';
-import { ProgramError, runProgram } from './external-program.js';
+import { ProgramError, runProgram } from '../external-program.js';
 import { EncoderError } from './encoder-error.js';
 
 /** The programs that can make Ogg Opus, in the order they are preferred. */

@@ -7,7 +7,7 @@
 import { decodeWav } from '../audio/wav.js';
 import { wavEncoder } from '../audio/formats.js';
 import { CHAPTER_BREAK_MS } from '../narration/render.js';
-import { planRate } from '../speech/embedded/espeak-params.js';
+import { planRate } from '../speech/espeak-params.js';
 import type { TimingEvent } from '../speech/engine.js';
 import type { Timelines } from './cache-entries.js';
 import type { CacheStore } from './cache-store.js';

@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { wavEncoder, type AudioEncoder, type AudioFormat } from '../audio/formats.js';
 import type { Narration } from '../narration/narration.js';
-import { isValidRate } from '../speech/embedded/espeak-params.js';
+import { isValidRate } from '../speech/espeak-params.js';
 import type { SpeechEngine } from '../speech/engine.js';
 import { Timelines } from './cache-entries.js';
 import { CacheStore, sha256 } from './cache-store.js';

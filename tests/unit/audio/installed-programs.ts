@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runProgram } from '../../../server/src/audio/external-program.js';
+import { runProgram } from '../../../server/src/external-program.js';
 
 /** Debian packages that provide the programs these tests run. */
 const PACKAGES: Readonly<Record<string, string>> = {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { EncoderError } from '../../../server/src/audio/encoder-error.js';
 import { availableEncoders, bestMp3Encoder, ffmpegMp3Encoder, lameMp3Encoder } from '../../../server/src/audio/encoders.js';
-import { runProgram } from '../../../server/src/audio/external-program.js';
+import { runProgram } from '../../../server/src/external-program.js';
 import { MP3_ENCODER_DELAY, countFrames } from '../../../server/src/audio/mp3.js';
 import { mp3ProgramAvailable, openProgramMp3Stream, type Mp3Program } from '../../../server/src/audio/mp3-program.js';
 import { decodeWithFfmpeg, requireProgram } from './installed-programs.js';

@@ -9,7 +9,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runProgram } from '../../../server/src/audio/external-program.js';
+import { runProgram } from '../../../server/src/external-program.js';
 import { createCatalog } from '../../../server/src/catalog.js';
 import { loadContentPack } from '../../../server/src/content/load.js';
 import type { Narration } from '../../../server/src/narration/narration.js';

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test, expect, beforeAll, afterAll } from 'vitest';
-import { runProgram } from '../../../server/src/audio/external-program.js';
+import { runProgram } from '../../../server/src/external-program.js';
 import { decodeWav } from '../../../server/src/audio/wav.js';
 import { SpeechError, type Synthesis, type TimingEvent } from '../../../server/src/speech/engine.js';
-import { ESPEAK_VOICES } from '../../../server/src/speech/embedded/espeak-params.js';
+import { ESPEAK_VOICES } from '../../../server/src/speech/espeak-params.js';
 import { createNativeEspeakEngine, innerSilences, type NativeEspeakEngine } from '../../../server/src/speech/native/espeak-ng-engine.js';
 import { requireProgram } from '../audio/installed-programs.js';
 

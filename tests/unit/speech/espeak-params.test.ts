@@ -1,5 +1,5 @@
 import { describe, test, expect } from 'vitest';
-import { ESPEAK_VOICES, blankRootLanguage, findVoice, planRate } from '../../../server/src/speech/embedded/espeak-params.js';
+import { ESPEAK_VOICES, blankRootLanguage, findVoice, planRate } from '../../../server/src/speech/espeak-params.js';
 
 describe('planRate', () => {
   test('maps the multiplier to words per minute up to eSpeak’s maximum', () => {

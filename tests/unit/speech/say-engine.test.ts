@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test, expect, beforeEach, afterEach } from 'vitest';
-import { runProgram } from '../../../server/src/audio/external-program.js';
+import { runProgram } from '../../../server/src/external-program.js';
 import { encodeWav } from '../../../server/src/audio/wav.js';
 import { SpeechError, type TimingEvent } from '../../../server/src/speech/engine.js';
 import { createSayEngine, isPlainPath, type SayModule } from '../../../server/src/speech/say/say-engine.js';

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SpeechError, type SpeechEngine, type Synthesis, type SynthesisOptions, type Voice } from '../engine.js';
-import { ESPEAK_VOICES, MAX_RATE, MIN_RATE, findVoice, isValidRate } from './espeak-params.js';
+import { ESPEAK_VOICES, MAX_RATE, MIN_RATE, findVoice, isValidRate } from '../espeak-params.js';
 import type { RenderRequest, WorkerReply } from './protocol.js';
 
 /** Options for {@link createEmbeddedEngine}. */

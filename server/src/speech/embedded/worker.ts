@@ -12,8 +12,20 @@ import { parentPort } from 'node:worker_threads';
 import type { TimingEvent } from '../engine.js';
 import { timeStretch } from '../../audio/time-stretch.js';
 import { loadEspeak, type EspeakSynthesizer, type RawEspeakEvent } from './espeak-module.js';
-import { DEFAULT_VOICE_ID, PRIMER_SSML, blankRootLanguage, findVoice, planRate, type RatePlan } from './espeak-params.js';
+import { DEFAULT_VOICE_ID, blankRootLanguage, findVoice, planRate, type RatePlan } from '../espeak-params.js';
 import type { ReadyMessage, RenderFailure, RenderRequest, RenderResult } from './protocol.js';
+
+/**
+ * Rendered and discarded before every request. eSpeak carries state from one
+ * render into the next: measured on the same SSML, the first word started at
+ * 526 ms on a fresh instance, 225 ms after most renders and 0 ms after one
+ * that ended in a pause. An empty paragraph first (about 1 ms) puts eSpeak in
+ * the same "after a pause" state every time, so timings no longer depend on
+ * what the worker rendered before. (Samples still differ by a few values and
+ * a few samples in length from history: eSpeak's noise generator is seeded
+ * once per instance. Timings agree to 1 ms.)
+ */
+const PRIMER_SSML = '<speak><p></p></speak>';
 
 const port = parentPort;
 if (port === null) throw new Error('worker.ts must run as a worker thread');

@@ -40,13 +40,13 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { ProgramError, runProgram } from '../../audio/external-program.js';
+import { ProgramError, runProgram } from '../../external-program.js';
 import { timeStretch } from '../../audio/time-stretch.js';
 import { decodeWav } from '../../audio/wav.js';
 import { isRunning } from '../../files.js';
 import { InFlight } from '../../in-flight.js';
 import { SpeechError, type SpeechEngine, type Synthesis, type SynthesisOptions, type TimingEvent, type Voice } from '../engine.js';
-import { DEFAULT_VOICE_ID, ESPEAK_MAX_WPM, ESPEAK_VOICES, MAX_RATE, MIN_RATE, blankRootLanguage, findVoice, isValidRate, planRate, type RatePlan } from '../embedded/espeak-params.js';
+import { DEFAULT_VOICE_ID, ESPEAK_MAX_WPM, ESPEAK_VOICES, MAX_RATE, MIN_RATE, blankRootLanguage, findVoice, isValidRate, planRate, type RatePlan } from '../espeak-params.js';
 import { escapeXmlText, looksLikeSsml, outlineSsml, type SsmlElement, type SsmlOutline, type Utterance } from '../ssml-outline.js';
 import { espeakDataView, isWhole } from './espeak-data-view.js';
 

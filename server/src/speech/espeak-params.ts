@@ -1,10 +1,11 @@
 /**
  * Pure mappings from the engine contract to eSpeak NG settings: voice ids,
- * speaking rate, and the root `xml:lang` rule. Shared by the engine (to
- * validate before queueing) and the worker (to apply), and free of I/O so it
- * is unit-testable.
+ * speaking rate, and the root `xml:lang` rule. Shared by every engine (the
+ * embedded one validates before queueing and its worker applies them; the
+ * native one passes them to the program; `say` takes the rates) and the
+ * renditions (rates), and free of I/O so it is unit-testable.
  */
-import type { Voice } from '../engine.js';
+import type { Voice } from './engine.js';
 
 /** A voice we offer, with the eSpeak identifier that `set_voice` accepts for it. */
 export interface EspeakVoice extends Voice {
@@ -78,18 +79,6 @@ export function planRate(rate: number): RatePlan {
   if (wanted <= ESPEAK_MAX_WPM) return { wordsPerMinute: Math.round(wanted), speedUp: 1 };
   return { wordsPerMinute: ESPEAK_MAX_WPM, speedUp: wanted / ESPEAK_MAX_WPM };
 }
-
-/**
- * Rendered and discarded before every request. eSpeak carries state from one
- * render into the next: measured on the same SSML, the first word started at
- * 526 ms on a fresh instance, 225 ms after most renders and 0 ms after one
- * that ended in a pause. An empty paragraph first (about 1 ms) puts eSpeak in
- * the same "after a pause" state every time, so timings no longer depend on
- * what the worker rendered before. (Samples still differ by a few values and
- * a few samples in length from history: eSpeak's noise generator is seeded
- * once per instance. Timings agree to 1 ms.)
- */
-export const PRIMER_SSML = '<speak><p></p></speak>';
 
 const ROOT_START_TAG = /<speak\b[^>]*>/;
 const LANG_ATTRIBUTE = /\sxml:lang\s*=\s*(?:"[^"]*"|'[^']*')/;

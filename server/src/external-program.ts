@@ -2,8 +2,8 @@
  * Runs an external program (espeak-ng, ffmpeg, opusenc, festival) with an
  * argument array, feeding stdin and collecting stdout, and never through a
  * shell: arguments reach the program as they are, so nothing in them is ever
- * interpreted as shell syntax. Shared by the native speech engine and the
- * encoders that hand work to installed programs.
+ * interpreted as shell syntax. Shared by the speech engines (espeak-ng, say)
+ * and the encoders that hand work to installed programs.
  */
 import { spawn } from 'node:child_process';
 

@@ -1,5 +1,5 @@
 import { describe, test, expect } from 'vitest';
-import { ProgramError, runProgram, startProgram } from '../../../server/src/audio/external-program.js';
+import { ProgramError, runProgram, startProgram } from '../../../server/src/external-program.js';
 
 /** Node itself is the one program every machine running these tests has. */
 const NODE = process.execPath;
