@@ -111,7 +111,6 @@ interface RecordedAnswers {
  */
 async function serveSameBytes(port: number, file: string): Promise<void> {
   const recorded = JSON.parse(await readFile(file, 'utf8')) as RecordedAnswers;
-  // Names and values in one list, as the companion's ready answers give them to writeHead.
   const ready = (answer: RecordedAnswer) => ({ status: answer.status, headers: Object.entries(answer.headers).flat() as string[], body: Buffer.from(answer.body, 'base64') });
   const plain = ready(recorded.plain);
   const br = ready(recorded.br);

@@ -2,7 +2,6 @@
  * The Fastify application as a plugin: it wires the domain (catalog, renditions)
  * to HTTP and never listens. `server.ts` listens; tests use `app.inject()`.
  */
-import type { RequestListener, Server } from 'node:http';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
@@ -12,8 +11,6 @@ import { loadCover } from './artwork/cover.js';
 import type { Catalog } from './catalog.js';
 import { DEFAULT_AUDIO_MEMORY_MB } from './config.js';
 import { createByteCache, type ByteCache } from './http/memory-cache.js';
-import { ReadyAnswers } from './http/ready-answers.js';
-import { keepingExchangeShapes } from './keep-exchange-shapes.js';
 import { AccessLog } from './plugins/access-log.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/client-errors.js';
 import errors from './plugins/errors.js';
@@ -43,8 +40,6 @@ export interface CompanionOptions {
   readonly byteCache?: ByteCache;
   /** New renders one client may start per minute (default `RENDERS_PER_MINUTE`). */
   readonly rendersPerMinute?: number;
-  /** Where the routes put answers made in advance, for the server to send before routing (`buildApp`). */
-  readonly readyAnswers?: ReadyAnswers;
 }
 
 /** Fingerprinted files never change at their URL: a year, and no revalidation (RFC 8246). */
@@ -73,7 +68,7 @@ export async function companion(app: FastifyInstance, options: CompanionOptions)
   });
   const byteCache = options.byteCache ?? createByteCache({ maxBytes: DEFAULT_AUDIO_MEMORY_MB * 1024 * 1024 });
   await app.register(health, { engine, warmUp: options.warmUp ?? (() => undefined) });
-  await app.register(episodes, { catalog, renditions, voices: await engine.voices(), byteCache, rendersPerMinute: options.rendersPerMinute, readyAnswers: options.readyAnswers });
+  await app.register(episodes, { catalog, renditions, voices: await engine.voices(), byteCache, rendersPerMinute: options.rendersPerMinute });
   await app.register(people, { catalog });
   await app.register(pronounce, { catalog, engine });
   await app.register(feed, { catalog, renditions, baseUrl: options.baseUrl, cover: await loadCover() });
@@ -92,23 +87,6 @@ export async function companion(app: FastifyInstance, options: CompanionOptions)
   });
 }
 
-/**
- * Puts `readyAnswers` in front of Fastify on `server`: its request listener, Fastify's
- * handler, is wrapped so that a ready answer is sent before routing (http/ready-answers.ts).
- * Fastify's own server is kept (its timeouts, and the extra servers it starts when a host
- * name has several addresses, which answer through Fastify alone); `serverFactory` would
- * lose those. If Fastify ever listens differently, nothing is wrapped and every request
- * goes through Fastify (a test checks that ready answers are sent).
- */
-function answerReadyFirst(server: Server, readyAnswers: ReadyAnswers): void {
-  const listeners = server.listeners('request') as RequestListener[];
-  const [fastifyHandler] = listeners;
-  if (listeners.length !== 1 || fastifyHandler === undefined) return;
-  server.removeListener('request', fastifyHandler);
-  // The last exchange is held so that an idle spell does not slow Node's HTTP code (keep-exchange-shapes.ts).
-  server.on('request', keepingExchangeShapes(readyAnswers.listener(fastifyHandler)));
-}
-
 /** Creates a ready-to-use app (not listening). */
 export async function buildApp(
   options: CompanionOptions,
@@ -125,16 +103,7 @@ export async function buildApp(
     frameworkErrors,
     ...fastifyOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  const readyAnswers = options.readyAnswers ?? new ReadyAnswers();
-  answerReadyFirst(app.server, readyAnswers);
-  // Successful answers are logged at debug (plugins/access-log.ts): when it is on, Fastify answers them all.
-  if ((app.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('debug') === true) readyAnswers.stop();
-  // Shutting down, Fastify answers 503 and closes the connection: it sees every request from then on.
-  app.addHook('preClose', (done) => {
-    readyAnswers.stop();
-    done();
-  });
-  await app.register(companion, { ...options, readyAnswers });
+  await app.register(companion, options);
   await app.ready();
   return app;
 }

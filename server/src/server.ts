@@ -12,7 +12,6 @@ import { buildApp } from './app.js';
 import { availableEncoders } from './audio/encoders.js';
 import { createCatalog } from './catalog.js';
 import { createByteCache } from './http/memory-cache.js';
-import { keepNextTickFast } from './keep-next-tick-fast.js';
 import { HELP, readSettings, SettingsError, type Settings } from './config.js';
 import { ContentError, loadContentPack } from './content/load.js';
 import { onTextCleaned } from './narration/clean-text.js';
@@ -74,9 +73,6 @@ async function siteFolder(cacheDir: string): Promise<{ folder: string; unwritabl
 
 async function main(): Promise<void> {
   const settings = settingsOrExit();
-  // A server is idle at times: without this, Node 20 answers slower after (keep-next-tick-fast.ts).
-  await keepNextTickFast();
-
   let pack;
   try {
     pack = await loadContentPack(settings.contentDir);

@@ -91,8 +91,8 @@ describe('security headers on every kind of answer', () => {
     }
   });
 
-  test('nosniff, no referrer, and a Cross-Origin-Resource-Policy (cross-origin only where podcast apps and other sites fetch: audio, tracks, the feed)', () => {
-    const crossOrigin = new Set(['captions', 'audio', 'an audio range', 'audio not modified', 'a range not satisfiable', 'the feed']);
+  test('nosniff, no referrer, and a Cross-Origin-Resource-Policy (cross-origin only where podcast apps and other sites fetch: audio, tracks, transcripts, the feed, their problems too)', () => {
+    const crossOrigin = new Set(['captions', 'a transcript', 'audio', 'an audio range', 'audio not modified', 'a range not satisfiable', 'the feed', 'a 400 problem']);
     for (const [name, answer] of answers) {
       expect(answer.headers['x-content-type-options'], name).toBe('nosniff');
       expect(answer.headers['referrer-policy'], name).toBe('no-referrer');

@@ -1,7 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { byteResponseBody, planByteResponse, strongEtag, type ByteEntity } from '../../server/src/http/byte-ranges.js';
+import { planByteResponse, strongEtag, type ByteEntity } from '../../server/src/http/byte-ranges.js';
+import { byteResponseBody } from '../../server/src/http/memory-body.js';
 import { boundaryOf, readMultipart } from '../unit/http/multipart.js';
 
 // 100 kB whose bytes differ from their neighbours, so a part off by one shows.

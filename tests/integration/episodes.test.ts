@@ -201,7 +201,7 @@ describe('episode JSON, prepared once and sent as it is asked for', () => {
   });
 });
 
-describe('episode JSON written in one go is logged like every other answer', () => {
+describe('episode JSON is logged like every other answer', () => {
   const lines: { level: number; msg: string; url?: string; status?: number }[] = [];
   let logged: TestCompanion;
   beforeAll(async () => {

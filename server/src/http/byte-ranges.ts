@@ -1,22 +1,17 @@
 /**
- * Serving bytes held in memory per RFC 9110: conditional requests (section 13)
- * and range requests (section 14), including multipart/byteranges.
+ * The RFC 9110 plan for answering a GET or HEAD of bytes with a strong validator:
+ * conditional requests (section 13) and range requests (section 14), decided from
+ * the request's method and headers and the entity's size and validators, without
+ * a server, so every rule is testable on its own.
  *
- * Two steps, so the decision is testable without a server and the sending is as
- * cheap as the framework allows:
+ * The plan says the status, the headers and which byte ranges the body holds;
+ * `memory-body.ts` (bytes held in memory) and `file-body.ts` (a file on disk)
+ * turn it into the body. Several ranges are framed by `multipart.ts`.
  *
- * 1. `planByteResponse` reads the request's method and headers and the entity's
- *    size and validators, and decides status, headers and which byte ranges to send.
- * 2. `byteResponseBody` turns the plan and the bytes into the body to hand to
- *    Fastify's `reply.send()` (a Buffer, or nothing); `writeByteResponse` does the
- *    same on a plain `ServerResponse`.
- *
- * A single range is a `subarray` of the held bytes, so it is sent without a copy.
- *
- * Plain TypeScript: no fastify import, so any HTTP layer can use it.
+ * Plain TypeScript: no fastify import.
  */
-import { randomBytes } from 'node:crypto';
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { frameMultipart, type MultipartFraming } from './multipart.js';
 
 /**
  * The most ranges one response is split into, after overlapping and adjacent ones
@@ -51,15 +46,6 @@ export interface BytePart {
 }
 
 export type ByteStatus = 200 | 206 | 304 | 412 | 416;
-
-/** How a multipart/byteranges body is framed. */
-export interface MultipartFraming {
-  readonly boundary: string;
-  /** The delimiter and headers written before each part, in the order of `parts`. */
-  readonly partHeads: readonly string[];
-  /** The closing delimiter. */
-  readonly tail: string;
-}
 
 /** The decided response. */
 export interface BytePlan {
@@ -367,71 +353,11 @@ function ifRangeMatches(value: string, own: EntityTag, modifiedSeconds: number):
 }
 
 function multipartPlan(entity: ByteEntity, parts: readonly BytePart[]): BytePlan {
-  // 24 random hex digits: a run that cannot turn up by chance in the audio it frames.
-  const boundary = randomBytes(12).toString('hex');
-  const partHeads = parts.map(
-    (part, i) =>
-      // The body opens with the first delimiter; later ones follow the previous part's bytes after a CRLF.
-      `${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${entity.contentType}\r\nContent-Range: bytes ${part.start}-${part.end}/${entity.size}\r\n\r\n`,
-  );
-  const tail = `\r\n--${boundary}--\r\n`;
-  let length = Buffer.byteLength(tail);
-  for (const [i, part] of parts.entries()) length += Buffer.byteLength(partHeads[i] ?? '') + part.end - part.start + 1;
+  const multipart = frameMultipart(entity, parts);
   return {
     status: 206,
-    headers: representationHeaders(entity, `multipart/byteranges; boundary=${boundary}`, length),
+    headers: representationHeaders(entity, `multipart/byteranges; boundary=${multipart.boundary}`, multipart.length),
     parts,
-    multipart: { boundary, partHeads, tail },
+    multipart,
   };
-}
-
-/**
- * The body for a plan, for `reply.send()`: the held bytes themselves for 200, a
- * view into them for a single range (no copy), one assembled buffer for multipart,
- * and undefined for 304, 412 and 416, which have no body (so Fastify adds no
- * Content-Type to them either).
- * For HEAD, pass the same: Node's HTTP server never writes a body for HEAD, and
- * Fastify's HEAD routes take Content-Length from it.
- *
- * @throws Error when `content` is not the size the plan was made for.
- */
-export function byteResponseBody(plan: BytePlan, content: Buffer): Buffer | undefined {
-  if (plan.status !== 200 && plan.status !== 206) return undefined;
-  const last = plan.parts.at(-1);
-  if (last !== undefined && last.end >= content.length) {
-    throw new Error(`the plan reaches byte ${last.end} of content holding only ${content.length}`);
-  }
-  if (plan.status === 200) {
-    if (String(content.length) !== plan.headers['content-length']) {
-      throw new Error(`the plan is for ${plan.headers['content-length']} bytes, the content has ${content.length}`);
-    }
-    return content;
-  }
-  const { multipart } = plan;
-  if (multipart === undefined) {
-    const part = plan.parts[0];
-    return part === undefined ? Buffer.alloc(0) : content.subarray(part.start, part.end + 1);
-  }
-  const pieces: Buffer[] = [];
-  for (const [i, part] of plan.parts.entries()) {
-    pieces.push(Buffer.from(multipart.partHeads[i] ?? ''), content.subarray(part.start, part.end + 1));
-  }
-  pieces.push(Buffer.from(multipart.tail));
-  return Buffer.concat(pieces);
-}
-
-/** The part of Node's `ServerResponse` that `writeByteResponse` uses. */
-export interface ByteResponseTarget {
-  writeHead(status: number, headers: OutgoingHttpHeaders): unknown;
-  end(chunk?: Buffer): unknown;
-}
-
-/**
- * Writes a plan on a plain Node `ServerResponse` (for servers without Fastify, and
- * benchmarks): status and headers in one go, then the body in one `end()` call.
- */
-export function writeByteResponse(plan: BytePlan, content: Buffer, response: ByteResponseTarget): void {
-  const body = byteResponseBody(plan, content);
-  response.writeHead(plan.status, plan.headers);
-  response.end(body);
 }

@@ -8,7 +8,6 @@
  * Plain TypeScript: no fastify import, so any HTTP layer can use it.
  */
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 
@@ -110,12 +109,8 @@ export class PreparedAnswers {
   readonly #notModified: PreparedResponse;
   readonly #chosen = new Map<string, ContentCoding | undefined>();
 
-  /**
-   * @param cacheControl sent on 200 and 304, e.g. `no-cache` (revalidate, a cheap 304).
-   * @param commonHeaders sent first on every answer (the security headers), so that each
-   *   answer is one header object, written as it is.
-   */
-  constructor(prepared: PreparedBody, cacheControl: string, commonHeaders: Readonly<Record<string, string>> = {}) {
+  /** @param cacheControl sent on 200 and 304, e.g. `no-cache` (revalidate, a cheap 304). */
+  constructor(prepared: PreparedBody, cacheControl: string) {
     this.#prepared = prepared;
     this.#available = new Set(Object.keys(prepared.bodies) as ContentCoding[]);
     // Vary: the body depends on Accept-Encoding whenever a compressed copy exists.
@@ -123,7 +118,6 @@ export class PreparedAnswers {
     for (const coding of this.#available) {
       const body = prepared.bodies[coding]!;
       const headers: Record<string, string> = {
-        ...commonHeaders,
         'content-type': prepared.contentType,
         'content-length': String(body.length),
         etag: prepared.etag,
@@ -133,7 +127,7 @@ export class PreparedAnswers {
       if (coding !== 'identity') headers['content-encoding'] = coding;
       this.#ok.set(coding, { status: 200, body, headers });
     }
-    this.#notModified = { status: 304, body: undefined, headers: { ...commonHeaders, etag: prepared.etag, 'cache-control': cacheControl, ...vary } };
+    this.#notModified = { status: 304, body: undefined, headers: { etag: prepared.etag, 'cache-control': cacheControl, ...vary } };
   }
 
   get prepared(): PreparedBody {
@@ -159,16 +153,6 @@ export class PreparedAnswers {
       this.#chosen.set(field, coding);
     }
     return this.#ok.get(coding ?? 'identity')!;
-  }
-
-  /**
-   * Sends the answer to a GET or HEAD on `response`, status and headers in one go
-   * (as a ready answer: always answers). Node sends no body for HEAD.
-   */
-  send(request: IncomingMessage, response: ServerResponse): true {
-    const { status, headers, body } = this.answer(request.headers);
-    response.writeHead(status, headers).end(body);
-    return true;
   }
 }
 

@@ -31,8 +31,7 @@ export const CONTENT_SECURITY_POLICY = {
 /** helmet's settings: our CSP, and helmet's defaults for everything else. */
 export const HELMET_OPTIONS: FastifyHelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-  // Podcast apps and other sites' players fetch our audio and tracks: those
-  // routes set cross-origin themselves; everything else stays same-origin.
+  // Answers of routes marked `crossOrigin` are loosened to cross-origin (see the hook below).
   crossOriginResourcePolicy: { policy: 'same-origin' },
   referrerPolicy: { policy: 'no-referrer' },
 };
@@ -43,9 +42,8 @@ const NOT_HELMET = new Set(['content-type', 'content-length', 'date', 'connectio
 /**
  * The headers @fastify/helmet sets with `options`, found once by asking it on a
  * private instance. Registered as it is, @fastify/helmet builds helmet's
- * middleware anew for every request: measured here, that halved the requests
- * per CPU-second of the episode JSON and cost a third of the audio's. The
- * headers do not depend on the request (no nonces), so they are set as found.
+ * middleware anew for every request; these headers do not depend on the request
+ * (no nonces), so they are found once and set as found.
  */
 export async function helmetHeaders(options: FastifyHelmetOptions = HELMET_OPTIONS): Promise<Record<string, string>> {
   const probe = Fastify();
@@ -60,37 +58,26 @@ export async function helmetHeaders(options: FastifyHelmetOptions = HELMET_OPTIO
 }
 
 declare module 'fastify' {
-  interface FastifyInstance {
+  interface FastifyContextConfig {
     /**
-     * The security headers every answer carries (helmet's, with our CSP), for routes
-     * that write their answer's headers in one go (the episode JSON) to include.
+     * Other sites embed this route's answers (podcast apps and web players: audio,
+     * tracks, transcripts, the feed): `Cross-Origin-Resource-Policy: cross-origin`
+     * instead of `same-origin`, on its problems too.
      */
-    readonly securityHeaders: Readonly<Record<string, string>>;
+    crossOrigin?: boolean;
   }
 }
-
-/** The one security header some routes set themselves (audio and tracks are fetched from other sites). */
-const LOOSENED_BY_ROUTES = 'cross-origin-resource-policy';
 
 /** Renders a client may start per minute before getting 429. */
 export const RENDERS_PER_MINUTE = 30;
 
 export default fp(
   async (app: FastifyInstance) => {
-    const headers = Object.freeze(await helmetHeaders());
-    app.decorate('securityHeaders', headers);
-    const entries = Object.entries(headers);
-    // Set as the answer is sent, not as the request arrives: an answer that writes its
-    // own headers in one go (the episode JSON, with these included) skips the hook and
-    // its 12 header copies, while every answer sent through Fastify (routes, static
-    // files, problems, 404) still gets them. The episode JSON with both changes, against
-    // a build without them, both loaded at once: +29% requests per CPU-second (brotli
-    // asked), +12% (no coding); see routes/episodes.ts.
-    app.addHook('onSend', (_request, reply, payload, done) => {
-      for (const [name, value] of entries) {
-        // Routes may loosen one (Cross-Origin-Resource-Policy on audio and tracks): theirs stays.
-        if (name !== LOOSENED_BY_ROUTES || !reply.hasHeader(name)) reply.header(name, value);
-      }
+    const headers = Object.entries(await helmetHeaders());
+    // onSend runs for every answer Fastify sends: routes, static files, problems, 404.
+    app.addHook('onSend', (request, reply, payload, done) => {
+      for (const [name, value] of headers) reply.header(name, value);
+      if (request.routeOptions.config.crossOrigin === true) reply.header('cross-origin-resource-policy', 'cross-origin');
       done(null, payload);
     });
     await app.register(rateLimit, {

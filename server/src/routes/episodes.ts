@@ -16,7 +16,6 @@ import { ChapterNotFound, ClientLeft, EpisodeNotFound, FormatUnavailableHere, Re
 import { strongEtag } from '../http/byte-ranges.js';
 import type { ByteCache, HeldFile } from '../http/memory-cache.js';
 import { PreparedAnswers, prepareBody } from '../http/prepared-body.js';
-import { heldBytesAnswer, type HeldBytes, type ReadyAnswers } from '../http/ready-answers.js';
 import { renderNarration } from '../narration/render.js';
 import { FormatUnavailable, RenderAborted, RenderBusy, type Rendition, type RenditionRequest, type Renditions, type RenditionStream } from '../renditions/renditions.js';
 import type { Timeline } from '../renditions/timings.js';
@@ -53,8 +52,6 @@ export interface EpisodeRoutesOptions {
   readonly byteCache: ByteCache;
   /** New renders one client may start per minute (default `RENDERS_PER_MINUTE`). */
   readonly rendersPerMinute?: number | undefined;
-  /** Where the episode JSON goes once prepared, for the server to send before routing. */
-  readonly readyAnswers?: ReadyAnswers | undefined;
 }
 
 /**
@@ -65,12 +62,7 @@ export interface EpisodeRoutesOptions {
 export const AUDIO_CACHE_CONTROL = 'public, no-cache';
 
 /** Headers of audio sent while it is being made (see `sendLive`). */
-export const LIVE_AUDIO_HEADERS = Object.freeze({
-  'cache-control': 'no-store',
-  'accept-ranges': 'none',
-  // Podcast apps and other sites' players fetch the audio from elsewhere.
-  'cross-origin-resource-policy': 'cross-origin',
-});
+export const LIVE_AUDIO_HEADERS = Object.freeze({ 'cache-control': 'no-store', 'accept-ranges': 'none' });
 
 /** A range that asks for the whole file from its first byte, as browsers ask for media first (`bytes=0-`). */
 const FROM_THE_START = /^\s*bytes\s*=\s*0+\s*-\s*$/i;
@@ -97,43 +89,26 @@ export const JSON_CACHE_CONTROL = 'no-cache';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
- * Sends JSON serialized and compressed earlier: nothing is encoded per request. The
- * headers come as one object made once (the security headers, type, length, ETag,
- * Vary, coding); 304 when the client has it already, else the smallest copy its
- * Accept-Encoding takes.
- *
- * Once prepared, the same answers are also sent before routing (http/ready-answers.ts)
- * for a GET or HEAD of the exact path; this route answers the rest (a path spelled
- * another way, and every request while the server shuts down or logs at debug).
- *
- * Written straight to the response (`hijack`): Fastify's send would copy the object's
- * 17 headers one by one into its own, run the onSend hooks and check the payload again,
- * on every request. Fastify still logs the answer (the access log runs when the
- * response finishes). Measured on a busy 2-core machine, the built server against a
- * build without this, both loaded at once (autocannon, 6 rounds): this alone +6%
- * requests per CPU-second; with the security hook out of the way too (plugins/security.ts)
- * +29% (brotli asked) and +12% (no coding), and, one server at a time, 0.62x -> 0.72x a
- * Fastify hello-world's requests per second (brotli asked), above a bare Fastify route
- * sending the same bytes and headers with `reply.headers().send()` (0.66x).
+ * Sends JSON serialized and compressed earlier: nothing is encoded per request.
+ * 304 when the client has it already, else the smallest copy its Accept-Encoding takes.
  */
 const sendJson = (request: FastifyRequest, reply: FastifyReply, answers: PreparedAnswers): FastifyReply => {
-  reply.hijack();
-  answers.send(request.raw, reply.raw);
-  return reply;
+  const { status, headers, body } = answers.answer(request.headers);
+  return reply.code(status).headers(headers).send(body);
 };
-/** JSON of a body through the route's response schema (which also drops fields the schema does not name), prepared to be sent many times with the security headers. */
+/** JSON of a body through the route's response schema (which also drops fields the schema does not name), prepared to be sent many times. */
 const prepared = async (reply: FastifyReply, body: unknown): Promise<PreparedAnswers> =>
-  new PreparedAnswers(await prepareBody(Buffer.from(String(reply.serialize(body))), JSON_TYPE), JSON_CACHE_CONTROL, reply.server.securityHeaders);
+  new PreparedAnswers(await prepareBody(Buffer.from(String(reply.serialize(body))), JSON_TYPE), JSON_CACHE_CONTROL);
 /** Renditions remembered per process (see `known`): every rate of every episode in two formats and a few voices. */
 const MAX_KNOWN_RENDITIONS = 512;
 
-/** Headers of every audio answer that are the route's, not the byte plan's: podcast apps and other sites' players fetch the audio from elsewhere. */
-const AUDIO_ROUTE_HEADERS = { 'cross-origin-resource-policy': 'cross-origin' } as const;
+/** Podcast apps and other sites' players embed the audio, tracks and transcripts (plugins/security.ts). */
+const EMBEDDED = { crossOrigin: true } as const;
 
 const problems = { 400: ProblemSchema, 404: ProblemSchema, 406: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema };
 const audioResponses = { 200: BytesSchema, 206: BytesSchema, 304: NoBodySchema, 412: ProblemSchema, 416: ProblemSchema, ...problems };
 
-const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { catalog, renditions, voices, byteCache, rendersPerMinute, readyAnswers }) => {
+const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { catalog, renditions, voices, byteCache, rendersPerMinute }) => {
   const voiceIds = new Set(voices.map((v) => v.id));
 
   /**
@@ -245,7 +220,6 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     const body = { title: catalog.pack.info.title, episodes: summaries.map(({ entry, timeline }) => episodeSummary(entry, timeline, renditions.formats)) };
     if (summaries.some(({ timeline }) => timeline === undefined)) return body;
     listJson = await prepared(reply, body);
-    readyAnswers?.set(listUrls, listJson);
     return sendJson(request, reply, listJson);
   };
 
@@ -266,8 +240,6 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     if (timeline === undefined) return body;
     const answers = await prepared(reply, body);
     detailJson.set(entry, answers);
-    // Ids are slugs: a path that spells one differently (percent-encoded) still reaches the route.
-    readyAnswers?.set([`/api/episodes/${entry.episode.id}`, `/api/episodes/${entry.episode.id}.json`], answers);
     return sendJson(request, reply, answers);
   };
 
@@ -298,6 +270,7 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     app.get(
       url,
       {
+        config: EMBEDDED,
         schema: {
           params: IdParamsSchema,
           querystring: fixedFormat === undefined ? TranscriptQuerySchema : VoiceQuerySchema,
@@ -320,10 +293,10 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
   const trackRoute = (suffix: string, type: string, make: (r: Rendition) => string) =>
     app.get(
       `/api/episodes/:id/${suffix}`,
-      { schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: Type.String(), ...problems } } },
+      { config: EMBEDDED, schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: Type.String(), ...problems } } },
       async (request, reply) => {
         const rendition = await render(request, reply, lookup(request.params.id), request.query);
-        return reply.type(type).header('cross-origin-resource-policy', 'cross-origin').send(make(rendition));
+        return reply.type(type).send(make(rendition));
       },
     );
   trackRoute('captions.vtt', 'text/vtt; charset=utf-8', captionsVtt);
@@ -331,10 +304,10 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
 
   app.get(
     '/api/episodes/:id/chapters.json',
-    { schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: ChaptersJsonSchema, ...problems } } },
+    { config: EMBEDDED, schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: { 200: ChaptersJsonSchema, ...problems } } },
     async (request, reply) => {
       const rendition = await render(request, reply, lookup(request.params.id), request.query);
-      return reply.type('application/json+chapters; charset=utf-8').header('cross-origin-resource-policy', 'cross-origin').send(chaptersJson(rendition));
+      return reply.type('application/json+chapters; charset=utf-8').send(chaptersJson(rendition));
     },
   );
 
@@ -346,9 +319,9 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     cacheControl: AUDIO_CACHE_CONTROL,
   });
   /** What is served for each copy held in memory, by the copy: it goes when the copy does. */
-  const servedCopies = new WeakMap<Buffer, HeldBytes>();
+  const servedCopies = new WeakMap<Buffer, ServedBytes>();
   /** One description per held copy, made once: a player asks for the same bytes again and again. */
-  const servedCopy = (rendition: Rendition, held: HeldFile): HeldBytes => {
+  const servedCopy = (rendition: Rendition, held: HeldFile): ServedBytes => {
     let served = servedCopies.get(held.content);
     if (served === undefined) {
       served = { entity: entityOf(rendition, held.lastModified), body: held.content };
@@ -397,35 +370,12 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     const rendition = known.get(knownKey(entry, format, query.rate, query.voice));
     const held = rendition !== undefined && byteCache.keeps(rendition.bytes) ? byteCache.peek(rendition.audioFile, rendition.sha256) : undefined;
     if (rendition === undefined || held === undefined) return sendAudio(request, reply, entry, { format, rate: query.rate, voice: query.voice });
-    if (query.rate === 1 && query.voice === undefined) answerReadyFromNowOn(entry, format, rendition);
     sendBytes(request, withAudioHeaders(reply, entry, rendition), servedCopy(rendition, held));
     return undefined;
   };
 
-  /** The rendition each audio path answers before routing. */
-  const readyAudio = new Map<string, Rendition>();
-  /**
-   * The audio at its own path (`audio.mp3`, no query: the normal rate and voice) is
-   * answered before routing from now on, while its bytes are held (http/ready-answers.ts):
-   * the same plan, bytes and headers as this route sends. Bytes no longer held, and
-   * problems (412, 416), come back here.
-   */
-  const answerReadyFromNowOn = (entry: CatalogEntry, format: AudioFormat, rendition: Rendition): void => {
-    const path = `/api/episodes/${entry.episode.id}/audio.${format}`;
-    if (readyAnswers === undefined || readyAudio.get(path) === rendition) return;
-    readyAudio.set(path, rendition);
-    const headers = { ...app.securityHeaders, ...AUDIO_ROUTE_HEADERS, 'content-disposition': dispositionOf(entry, rendition) };
-    readyAnswers.set(
-      [path],
-      heldBytesAnswer(() => {
-        const held = byteCache.peek(rendition.audioFile, rendition.sha256);
-        return held === undefined ? undefined : servedCopy(rendition, held);
-      }, headers),
-    );
-  };
-
   const withAudioHeaders = (reply: FastifyReply, entry: CatalogEntry, rendition: Rendition): FastifyReply =>
-    reply.headers(AUDIO_ROUTE_HEADERS).header('content-disposition', dispositionOf(entry, rendition));
+    reply.header('content-disposition', dispositionOf(entry, rendition));
 
   const sendAudio = async (request: FastifyRequest, reply: FastifyReply, entry: CatalogEntry, query: AudioQuery) => {
     const key = knownKey(entry, query.format, query.rate, query.voice);
@@ -486,6 +436,7 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
   app.route({
     method: ['GET', 'HEAD'],
     url: '/api/episodes/:id/audio',
+    config: EMBEDDED,
     schema: { params: IdParamsSchema, querystring: AudioQuerySchema, response: audioResponses },
     handler: (request, reply) => answerAudio(request, reply, request.params.id, request.query, request.query.format),
   });
@@ -493,6 +444,7 @@ const episodes: FastifyPluginAsyncTypebox<EpisodeRoutesOptions> = async (app, { 
     app.route({
       method: ['GET', 'HEAD'],
       url: `/api/episodes/:id/audio.${format}`,
+      config: EMBEDDED,
         schema: { params: IdParamsSchema, querystring: VoiceQuerySchema, response: audioResponses },
       handler: (request, reply) => answerAudio(request, reply, request.params.id, request.query, format),
     });

@@ -19,7 +19,7 @@ export interface FeedOptions {
 const feed: FastifyPluginAsyncTypebox<FeedOptions> = async (app, { catalog, renditions, baseUrl, cover }) => {
   // No query schema: podcast directories and apps add their own tracking fields to
   // feed URLs, and refusing those would unsubscribe listeners. The feed takes no options.
-  app.get('/feed.xml', { schema: { response: { 200: Type.String(), 503: ProblemSchema } } }, async (request, reply) => {
+  app.get('/feed.xml', { config: { crossOrigin: true }, schema: { response: { 200: Type.String(), 503: ProblemSchema } } }, async (request, reply) => {
     const format = renditions.formats.includes('mp3') ? 'mp3' : 'wav';
     let episodes;
     try {
@@ -40,10 +40,7 @@ const feed: FastifyPluginAsyncTypebox<FeedOptions> = async (app, { catalog, rend
       throw error instanceof RenderBusy ? new RenderBusyError({ cause: error }) : new RenderFailed({ cause: error });
     }
     const base = baseUrl ?? `${request.protocol}://${request.host}`;
-    return reply
-      .type('application/rss+xml; charset=utf-8')
-      .header('cross-origin-resource-policy', 'cross-origin')
-      .send(renderPodcastFeed(catalog, episodes, base, cover));
+    return reply.type('application/rss+xml; charset=utf-8').send(renderPodcastFeed(catalog, episodes, base, cover));
   });
 };
 

@@ -7,7 +7,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PreconditionFailed, RangeNotSatisfiable } from '../errors.js';
-import { byteResponseBody, planByteResponse, type ByteEntity } from '../http/byte-ranges.js';
+import { planByteResponse, type ByteEntity } from '../http/byte-ranges.js';
+import { byteResponseBody } from '../http/memory-body.js';
 import { byteResponseStream } from '../http/file-body.js';
 
 /** What to answer with: the entity's metadata, and its bytes in memory or the file that holds them. */

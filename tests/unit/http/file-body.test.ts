@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { byteResponseBody, planByteResponse, type ByteEntity } from '../../../server/src/http/byte-ranges.js';
+import { planByteResponse, type ByteEntity } from '../../../server/src/http/byte-ranges.js';
+import { byteResponseBody } from '../../../server/src/http/memory-body.js';
 import { byteResponseStream } from '../../../server/src/http/file-body.js';
 import { boundaryOf, readMultipart } from './multipart.js';
 
