@@ -98,3 +98,27 @@ function readFormat(buf: Buffer, at: number, size: number): { sampleRate: number
   if (sampleRate === 0) throw new Error('malformed WAV: sample rate is 0');
   return { sampleRate };
 }
+
+/**
+ * A WAV written to a pipe before its writer knew the length (espeak-ng does
+ * so even into a file) says its RIFF and `data` sizes are 0x7ffff000-ish.
+ * Sets both to what actually arrived (whole samples only), in place, so
+ * {@link decodeWav} accepts the file; anything else is returned as it is.
+ */
+export function withRealSizes(wav: Buffer): Buffer {
+  if (wav.length < RIFF_HEADER_BYTES || wav.toString('ascii', 0, 4) !== 'RIFF') return wav;
+  let offset = RIFF_HEADER_BYTES;
+  while (offset + CHUNK_HEADER_BYTES <= wav.length) {
+    const id = wav.toString('ascii', offset, offset + 4);
+    const size = wav.readUInt32LE(offset + 4);
+    if (id === 'data') {
+      const available = wav.length - offset - CHUNK_HEADER_BYTES;
+      const real = Math.min(size, available - (available % 2));
+      wav.writeUInt32LE(real, offset + 4);
+      wav.writeUInt32LE(offset + real, 4);
+      return wav.subarray(0, offset + CHUNK_HEADER_BYTES + real);
+    }
+    offset += CHUNK_HEADER_BYTES + size + (size % 2);
+  }
+  return wav;
+}

@@ -1,5 +1,5 @@
 import { describe, test, expect } from 'vitest';
-import { decodeWav, encodeWav } from '../../../server/src/audio/wav.js';
+import { decodeWav, encodeWav, withRealSizes } from '../../../server/src/audio/wav.js';
 
 /** A hand-built WAV with the given format fields and data bytes, for malformed-input cases. */
 function wavWith(options: { format?: number; channels?: number; bits?: number; rate?: number; data?: Buffer; dataSize?: number; extraChunk?: Buffer }): Buffer {
@@ -93,5 +93,36 @@ describe('encodeWav / decodeWav', () => {
       const wav = Buffer.concat([Buffer.from('RIFF'), Buffer.from([12, 0, 0, 0]), Buffer.from('WAVEdata'), Buffer.alloc(4)]);
       expect(() => decodeWav(wav)).toThrow(/before the "fmt " chunk/);
     });
+  });
+});
+
+describe('withRealSizes', () => {
+  /** A WAV as espeak-ng writes it to a pipe: the sizes say 0x7ffff000-ish whatever arrived. */
+  const streamed = (samples: Int16Array, extraBytes = 0): Buffer => {
+    const wav = Buffer.concat([encodeWav(samples, 22_050), Buffer.alloc(extraBytes, 7)]);
+    wav.writeUInt32LE(0x7ffff024, 4);
+    wav.writeUInt32LE(0x7ffff000, 40);
+    return wav;
+  };
+
+  test('sets the RIFF and data sizes to the samples that arrived, so the strict decoder reads them', () => {
+    const samples = Int16Array.from([1, -2, 3, -32768, 32767]);
+    expect(() => decodeWav(streamed(samples))).toThrow(/declares/);
+    const repaired = withRealSizes(streamed(samples));
+    expect(repaired.readUInt32LE(4)).toBe(repaired.length - 8);
+    expect(decodeWav(repaired).samples).toEqual(samples);
+  });
+
+  test('keeps whole samples only: a last odd byte is dropped', () => {
+    const samples = Int16Array.from([5, 6, 7]);
+    const repaired = withRealSizes(streamed(samples, 1));
+    expect(decodeWav(repaired).samples).toEqual(samples);
+  });
+
+  test('leaves a correct WAV as it is, and anything that is not RIFF untouched', () => {
+    const wav = encodeWav(Int16Array.from([1, 2]), 16_000);
+    expect(withRealSizes(Buffer.from(wav)).equals(wav)).toBe(true);
+    const text = Buffer.from('not a wav file at all');
+    expect(withRealSizes(text)).toBe(text);
   });
 });

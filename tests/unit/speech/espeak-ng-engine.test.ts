@@ -9,7 +9,8 @@ import { runProgram } from '../../../server/src/external-program.js';
 import { decodeWav } from '../../../server/src/audio/wav.js';
 import { SpeechError, type Synthesis, type TimingEvent } from '../../../server/src/speech/engine.js';
 import { ESPEAK_VOICES } from '../../../server/src/speech/espeak-params.js';
-import { createNativeEspeakEngine, innerSilences, type NativeEspeakEngine } from '../../../server/src/speech/native/espeak-ng-engine.js';
+import { createNativeEspeakEngine, type NativeEspeakEngine } from '../../../server/src/speech/native/espeak-ng-engine.js';
+import { innerSilences } from '../../../server/src/speech/native/sentence-cutting.js';
 import { requireProgram } from '../audio/installed-programs.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'speech', 'lighthouse-espeak.ssml');
