@@ -21,6 +21,7 @@ import health from './routes/health.js';
 import type { Renditions } from './renditions/renditions.js';
 import people from './routes/people.js';
 import pronounce from './routes/pronounce.js';
+import voiceRoutes from './routes/voices.js';
 import type { SpeechEngine } from './speech/engine.js';
 import type { WarmUpProgress } from './renditions/warm-up.js';
 import { ASSETS_FOLDER } from './site/assets.js';
@@ -52,7 +53,7 @@ export const BODY_LIMIT_BYTES = 16_384;
 
 /**
  * The companion as a Fastify plugin: writes the site, then registers the plugins
- * (problems, security) and the routes (health, episodes, people,
+ * (problems, security) and the routes (health, episodes, voices, people,
  * names, feed, and the site's files through @fastify/static).
  */
 export async function companion(app: FastifyInstance, options: CompanionOptions): Promise<void> {
@@ -68,7 +69,9 @@ export async function companion(app: FastifyInstance, options: CompanionOptions)
   });
   const byteCache = options.byteCache ?? createByteCache({ maxBytes: DEFAULT_AUDIO_MEMORY_MB * 1024 * 1024 });
   await app.register(health, { engine, warmUp: options.warmUp ?? (() => undefined) });
-  await app.register(episodes, { catalog, renditions, voices: await engine.voices(), byteCache, rendersPerMinute: options.rendersPerMinute });
+  const voices = await engine.voices();
+  await app.register(episodes, { catalog, renditions, voices, byteCache, rendersPerMinute: options.rendersPerMinute });
+  await app.register(voiceRoutes, { catalog, engine, voices });
   await app.register(people, { catalog });
   await app.register(pronounce, { catalog, engine });
   await app.register(feed, { catalog, renditions, baseUrl: options.baseUrl, cover: await loadCover() });

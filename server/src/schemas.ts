@@ -28,15 +28,17 @@ const Slug = Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 100
 export const IdParamsSchema = Type.Object({ id: Slug }, { additionalProperties: false });
 export const NameParamsSchema = Type.Object({ name: Slug }, { additionalProperties: false });
 
+/** Between two speaking rates a listener can ask for. */
+export const RATE_STEP = 0.25;
 /** The speaking rates a listener can ask for: 0.5x to 4x in steps of 0.25. */
-export const RATES: readonly number[] = Array.from({ length: 15 }, (_, i) => 0.5 + i * 0.25);
+export const RATES: readonly number[] = Array.from({ length: 15 }, (_, i) => 0.5 + i * RATE_STEP);
 
 /** How a listener can ask for a rendition: rate and voice (captions and transcript follow them). */
 export const VoiceQuerySchema = Type.Object(
   {
     // The enum is what refuses `rate=1e309`: Ajv coerces it to Infinity and then skips
     // minimum, maximum and multipleOf, which only test finite numbers; the enum does not.
-    rate: Type.Number({ minimum: 0.5, maximum: 4, multipleOf: 0.25, enum: RATES, default: 1 }),
+    rate: Type.Number({ minimum: 0.5, maximum: 4, multipleOf: RATE_STEP, enum: RATES, default: 1 }),
     voice: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{2,40}$' })),
   },
   { additionalProperties: false },
@@ -191,6 +193,26 @@ export const PronunciationSchema = Type.Object({
   ipa: Type.String(),
   respelling: Type.String(),
   audio: Type.String(),
+});
+
+export const VoiceSchema = Type.Object({
+  /** What the `voice` query takes. */
+  id: Type.String(),
+  /** For a person to choose from: "English, United States". */
+  name: Type.String(),
+  /** BCP 47 tag of the language it speaks. */
+  language: Type.String(),
+});
+
+/** The voices and speaking rates the episodes can be rendered in (the `voice` and `rate` queries). */
+export const VoiceListSchema = Type.Object({
+  /** The speech engine that renders them (`embedded`, `espeak-ng`, `say`). */
+  engine: Type.String(),
+  /** The voice of the audio at URLs without `voice`; null when the engine leaves it to the system. */
+  defaultVoice: Type.Union([Type.String(), Type.Null()]),
+  /** The rates the engine renders itself; a player goes past `max` with its own playback rate. */
+  rates: Type.Object({ min: Type.Number(), max: Type.Number(), step: Type.Number(), values: Type.Array(Type.Number()) }),
+  voices: Type.Array(VoiceSchema),
 });
 
 export type EpisodeSummary = Static<typeof EpisodeSummarySchema>;

@@ -94,6 +94,7 @@ describe('unknown query fields are a 400 naming them', () => {
     '/api/episodes/the-light/transcript.html',
     '/api/people',
     '/api/people/ada-quill',
+    '/api/voices',
     '/api/pronounce/ysolde-kerbrat',
     '/api/pronounce/ysolde-kerbrat.wav',
     '/healthz',

@@ -34,6 +34,7 @@ export interface SynthesisOptions {
 
 export interface Voice {
   readonly id: string;
+  /** What a listener chooses from: the language, then where it is spoken ("English, Scotland"). */
   readonly name: string;
   readonly language: string;
 }
@@ -42,6 +43,12 @@ export interface SpeechEngine {
   readonly name: string;
   /** Identifies the engine build, so a cache can tell renders of different versions apart. */
   readonly version: string;
+  /**
+   * The voice a render that names none is spoken in, when the document is in that
+   * voice's language (eSpeak takes the voice from the document's `xml:lang`);
+   * absent when the engine leaves it to the system.
+   */
+  readonly defaultVoice?: string;
   available(): Promise<boolean>;
   voices(): Promise<readonly Voice[]>;
   synthesize(ssml: string, options?: SynthesisOptions): Promise<Synthesis>;

@@ -14,23 +14,25 @@ export interface EspeakVoice extends Voice {
 }
 
 /**
- * The voices we expose. Ids are lower-case language tags; eSpeak's own names
+ * The voices we expose. Names are what a listener chooses from: the language,
+ * then where it is spoken ("English, Scotland"), not eSpeak's own labels
+ * ("English_(Scotland)"). Ids are lower-case language tags; eSpeak's own names
  * differ (`fr-fr` and `de-de` are unknown to `set_voice`, `fr` and `de` are
  * not), so we map to its stable identifiers instead of its names.
  */
 export const ESPEAK_VOICES: readonly EspeakVoice[] = [
-  { id: 'en-us', name: 'English (America)', language: 'en-US', espeakName: 'gmw/en-US' },
-  { id: 'en-us-nyc', name: 'English (America, New York City)', language: 'en-US', espeakName: 'gmw/en-US-nyc' },
-  { id: 'en-gb', name: 'English (Great Britain)', language: 'en-GB', espeakName: 'gmw/en' },
-  { id: 'en-gb-x-rp', name: 'English (Received Pronunciation)', language: 'en-GB', espeakName: 'gmw/en-GB-x-rp' },
-  { id: 'en-gb-scotland', name: 'English (Scotland)', language: 'en-GB', espeakName: 'gmw/en-GB-scotland' },
-  { id: 'en-gb-x-gbclan', name: 'English (Lancaster)', language: 'en-GB', espeakName: 'gmw/en-GB-x-gbclan' },
-  { id: 'en-gb-x-gbcwmd', name: 'English (West Midlands)', language: 'en-GB', espeakName: 'gmw/en-GB-x-gbcwmd' },
-  { id: 'en-029', name: 'English (Caribbean)', language: 'en-029', espeakName: 'gmw/en-029' },
-  { id: 'fr-fr', name: 'French (France)', language: 'fr-FR', espeakName: 'roa/fr' },
-  { id: 'fr-be', name: 'French (Belgium)', language: 'fr-BE', espeakName: 'roa/fr-BE' },
-  { id: 'fr-ch', name: 'French (Switzerland)', language: 'fr-CH', espeakName: 'roa/fr-CH' },
-  { id: 'de-de', name: 'German', language: 'de-DE', espeakName: 'gmw/de' },
+  { id: 'en-us', name: 'English, United States', language: 'en-US', espeakName: 'gmw/en-US' },
+  { id: 'en-us-nyc', name: 'English, New York City', language: 'en-US', espeakName: 'gmw/en-US-nyc' },
+  { id: 'en-gb', name: 'English, United Kingdom', language: 'en-GB', espeakName: 'gmw/en' },
+  { id: 'en-gb-x-rp', name: 'English, Received Pronunciation', language: 'en-GB', espeakName: 'gmw/en-GB-x-rp' },
+  { id: 'en-gb-scotland', name: 'English, Scotland', language: 'en-GB', espeakName: 'gmw/en-GB-scotland' },
+  { id: 'en-gb-x-gbclan', name: 'English, Lancaster', language: 'en-GB', espeakName: 'gmw/en-GB-x-gbclan' },
+  { id: 'en-gb-x-gbcwmd', name: 'English, West Midlands', language: 'en-GB', espeakName: 'gmw/en-GB-x-gbcwmd' },
+  { id: 'en-029', name: 'English, Caribbean', language: 'en-029', espeakName: 'gmw/en-029' },
+  { id: 'fr-fr', name: 'French, France', language: 'fr-FR', espeakName: 'roa/fr' },
+  { id: 'fr-be', name: 'French, Belgium', language: 'fr-BE', espeakName: 'roa/fr-BE' },
+  { id: 'fr-ch', name: 'French, Switzerland', language: 'fr-CH', espeakName: 'roa/fr-CH' },
+  { id: 'de-de', name: 'German, Germany', language: 'de-DE', espeakName: 'gmw/de' },
 ];
 
 /** The voice used when a request names none. */

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SpeechError, type SpeechEngine, type Synthesis, type SynthesisOptions, type Voice } from '../engine.js';
-import { ESPEAK_VOICES, MAX_RATE, MIN_RATE, findVoice, isValidRate } from '../espeak-params.js';
+import { DEFAULT_VOICE_ID, ESPEAK_VOICES, MAX_RATE, MIN_RATE, findVoice, isValidRate } from '../espeak-params.js';
 import type { RenderRequest, WorkerReply } from './protocol.js';
 
 /** Options for {@link createEmbeddedEngine}. */
@@ -98,6 +98,7 @@ interface Slot {
 
 class EmbeddedEngine implements SpeechEngine {
   readonly name = 'embedded';
+  readonly defaultVoice = DEFAULT_VOICE_ID;
   readonly version: string;
 
   readonly #size: number;

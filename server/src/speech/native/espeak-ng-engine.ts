@@ -98,6 +98,7 @@ const PROBE_TIMEOUT_MS = 10_000;
 
 class NativeEspeakEngineImpl implements NativeEspeakEngine {
   readonly name = 'espeak-ng';
+  readonly defaultVoice = DEFAULT_VOICE_ID;
   readonly #program: string;
   readonly #timeoutMs: number;
   readonly #processes: ProcessPool;
