@@ -192,7 +192,10 @@ export const PronunciationSchema = Type.Object({
   language: Type.String(),
   ipa: Type.String(),
   respelling: Type.String(),
+  /** The name spoken slowly (WAV). */
   audio: Type.String(),
+  /** The name spelled out, letter by letter (WAV). */
+  spelled: Type.String(),
 });
 
 export const VoiceSchema = Type.Object({

@@ -100,7 +100,8 @@ describe('the player page in Chromium', () => {
     // Sentences become links once the timings are in.
     expect(await transcript.locator('a[data-sentence][href^="#t="]').count()).toBeGreaterThan(8);
     expect(await page.getByRole('region', { name: 'Who is who' }).getByRole('heading', { level: 3 }).allTextContents()).toEqual(['Ines Varga', 'Tom Reed']);
-    expect(await page.getByRole('link', { name: 'Hear Elodie Marchal' }).getAttribute('href')).toBe('/api/pronounce/marchal.wav');
+    expect(await page.getByRole('link', { name: 'Hear Elodie Marchal', exact: true }).getAttribute('href')).toBe('/api/pronounce/marchal.wav');
+    expect(await page.getByRole('link', { name: 'Hear Elodie Marchal spelled out', exact: true }).getAttribute('href')).toBe('/api/pronounce/marchal/spelled.wav');
     // The first Tab reaches the skip link; it lands on the player's heading, and the next Tab on Play.
     await tabTo(page, '.skip-link', { limit: 1 });
     await expectVisibleFocus(page);
@@ -358,9 +359,11 @@ describe('the player page in Chromium', () => {
 
     // On to the names again, past the one already heard.
     await tabTo(page, 'a[data-pronounce="marchal"]', { limit: 5 });
+    // Each name can be heard spoken slowly, then spelled out.
+    await tabTo(page, 'a[data-pronounce="marchal"][href$="/spelled.wav"]', { limit: 1 });
     await tabTo(page, 'a[data-pronounce="varga"]', { limit: 1 });
     // A name that is a person's leads to their card too.
-    await tabTo(page, '.names a[data-person="ines-varga"]', { limit: 1 });
+    await tabTo(page, '.names a[data-person="ines-varga"]', { limit: 2 });
     await page.keyboard.press('Enter');
     expect(await page.getByRole('dialog', { name: 'Ines Varga' }).count()).toBe(1);
     await page.keyboard.press('Escape');
@@ -368,7 +371,7 @@ describe('the player page in Chromium', () => {
 
     // The cards: their own "Hear" link and "Sources differ".
     await tabTo(page, '#cast > .card a[data-pronounce="varga"]', { limit: 1 });
-    await tabTo(page, '#cast > .card .differ summary', { limit: 1 });
+    await tabTo(page, '#cast > .card .differ summary', { limit: 2 });
     await pressKeepingFocus(page, 'Enter');
     expect(await page.locator('#cast > .card .differ').getAttribute('open')).toBe('');
 

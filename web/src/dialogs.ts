@@ -96,7 +96,7 @@ export class Cast extends Component {
   }
 }
 
-/** "How do you say it?": a name link plays the name, spoken slowly, in the page. */
+/** "How do you say it?": a name link plays the name, spoken slowly or spelled out, in the page. */
 export class Names extends Component {
   constructor(root: HTMLElement) {
     super(root);

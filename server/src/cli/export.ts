@@ -20,7 +20,11 @@ import { ContentError, loadContentPack } from '../content/load.js';
 import { createRenditions } from '../renditions/renditions.js';
 import { selectSpeechEngine } from '../speech/select.js';
 
-/** Every API path a static copy needs, with file extensions so static hosts type them right. */
+/**
+ * Every API path a static copy needs, with file extensions so static hosts type them right.
+ * Not `/api/voices.json`: a static host ignores `?rate=` and `?voice=` and answers every
+ * one with the single rendition it holds, so a copy offers no voice or rate to choose.
+ */
 export function exportPaths(catalog: Catalog, formats: readonly string[]): string[] {
   const paths = ['/feed.xml', '/api/episodes.json', '/api/people.json'];
   for (const { episode } of catalog.entries) {
@@ -29,7 +33,7 @@ export function exportPaths(catalog: Catalog, formats: readonly string[]): strin
     for (const format of formats) paths.push(`${api}/audio.${format}`);
   }
   for (const person of catalog.pack.people) paths.push(`/api/people/${person.id}.json`);
-  for (const entry of catalog.pack.lexicon) paths.push(`/api/pronounce/${entry.id}.json`, `/api/pronounce/${entry.id}.wav`);
+  for (const entry of catalog.pack.lexicon) paths.push(`/api/pronounce/${entry.id}.json`, `/api/pronounce/${entry.id}.wav`, `/api/pronounce/${entry.id}/spelled.wav`);
   return paths;
 }
 

@@ -1,6 +1,7 @@
 /**
- * "How do you say it?": a lexicon name's IPA, respelling and the name spoken
- * slowly by the same engine that narrates the episodes.
+ * "How do you say it?": a lexicon name's IPA, respelling, the name spoken
+ * slowly and the name spelled out letter by letter, by the same engine that
+ * narrates the episodes.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -8,20 +9,17 @@ import { encodeWav } from '../audio/wav.js';
 import type { Catalog } from '../catalog.js';
 import { NameNotFound, RenderFailed } from '../errors.js';
 import { strongEtag } from '../http/byte-ranges.js';
-import { SsmlBuilder } from '../narration/ssml.js';
+import { nameSsml } from '../narration/say-name.js';
 import { BytesSchema, NameParamsSchema, NoBodySchema, NoQuerySchema, ProblemSchema, PronunciationSchema } from '../schemas.js';
+import { pronounceAudioPath, pronounceSpelledPath } from '../site/people-html.js';
 import type { SpeechEngine } from '../speech/engine.js';
 import { sendBytes, type ServedBytes } from './send-bytes.js';
-import { pronounceApiPath } from './views.js';
-
-/** Slow enough to hear each sound, as a teacher would say it. */
-export const PRONOUNCE_RATE = 0.75;
 
 const pronounce: FastifyPluginAsyncTypebox<{ catalog: Catalog; engine: SpeechEngine }> = async (app, { catalog, engine }) => {
   // A name is a second or two of audio: keep each in memory once made.
   const spoken = new Map<string, Promise<ServedBytes>>();
-  const speak = async (ssml: string): Promise<ServedBytes> => {
-    const { samples, sampleRate } = await engine.synthesize(ssml, { rate: PRONOUNCE_RATE });
+  const speak = async ({ ssml, rate }: { ssml: string; rate: number }): Promise<ServedBytes> => {
+    const { samples, sampleRate } = await engine.synthesize(ssml, { rate });
     const wav = encodeWav(samples, sampleRate);
     const entity = {
       size: wav.length,
@@ -47,11 +45,16 @@ const pronounce: FastifyPluginAsyncTypebox<{ catalog: Catalog; engine: SpeechEng
       language: entry.lang,
       ipa: entry.ipa,
       respelling: entry.respelling,
-      audio: `${pronounceApiPath(entry.id)}.wav`,
+      audio: pronounceAudioPath(entry.id),
+      spelled: pronounceSpelledPath(entry.id),
     };
   });
 
-  for (const url of ['/api/pronounce/:name/audio', '/api/pronounce/:name.wav']) {
+  for (const [url, saying] of [
+    ['/api/pronounce/:name/audio', 'slow'],
+    ['/api/pronounce/:name.wav', 'slow'],
+    ['/api/pronounce/:name/spelled.wav', 'spelled'],
+  ] as const) {
     app.route({
       method: ['GET', 'HEAD'],
       url,
@@ -62,15 +65,12 @@ const pronounce: FastifyPluginAsyncTypebox<{ catalog: Catalog; engine: SpeechEng
       },
       handler: async (request, reply) => {
         const entry = lookup(request.params.name);
-        let audio = spoken.get(entry.id);
+        const key = `${saying}:${entry.id}`;
+        let audio = spoken.get(key);
         if (audio === undefined) {
-          const written = entry.written[0] ?? entry.id;
-          const ssml = new SsmlBuilder()
-            .sentence((s) => s.sub(entry.respelling, written), { lang: 'en-US' })
-            .toDocument('en-US');
-          audio = speak(ssml);
-          spoken.set(entry.id, audio);
-          audio.catch(() => spoken.delete(entry.id));
+          audio = speak(nameSsml(entry, saying));
+          spoken.set(key, audio);
+          audio.catch(() => spoken.delete(key));
         }
         let served: ServedBytes;
         try {

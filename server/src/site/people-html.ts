@@ -8,13 +8,16 @@ import type { LexiconEntry, Person } from '../content/schema.js';
 import { html, type Html } from './html.js';
 import { differNote, personAnchor, whoIsLink } from './transcript-html.js';
 
+/** A lexicon name spoken slowly. */
 export const pronounceAudioPath = (id: string): string => `/api/pronounce/${encodeURIComponent(id)}.wav`;
+/** A lexicon name spelled out, letter by letter. */
+export const pronounceSpelledPath = (id: string): string => `/api/pronounce/${encodeURIComponent(id)}/spelled.wav`;
 
 /** BCP 47 tag for IPA in the entry's language, so assistive technology need not guess. */
 const ipaLang = (entry: LexiconEntry): string => `${entry.lang.split('-')[0] ?? 'und'}-fonipa`;
 
 function sayIt(entry: LexiconEntry, name: string): Html {
-  return html`<span class="respelling">${entry.respelling}</span> (IPA <span lang="${ipaLang(entry)}">/${entry.ipa}/</span>). <a href="${pronounceAudioPath(entry.id)}" data-pronounce="${entry.id}" data-name="${name}">Hear ${name}</a>`;
+  return html`<span class="respelling">${entry.respelling}</span> (IPA <span lang="${ipaLang(entry)}">/${entry.ipa}/</span>). <a href="${pronounceAudioPath(entry.id)}" data-pronounce="${entry.id}" data-name="${name}">Hear ${name}</a>, <a href="${pronounceSpelledPath(entry.id)}" data-pronounce="${entry.id}" data-name="${name}, spelled out">Hear ${name} spelled out</a>`;
 }
 
 /** A sentence ending in one full stop, whatever the content wrote. */
