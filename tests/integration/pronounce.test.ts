@@ -20,7 +20,9 @@ let lexicon: readonly LexiconEntry[];
 const unavailable = schemaUnavailableReason();
 
 beforeAll(async () => {
-  companion = await startCompanion(CONTENT_DIR);
+  // The real pack's names; writing its seven pages (and their brotli copies) takes seconds on a busy
+  // machine, past Fastify's 10 s for a plugin to start, and start-up is not what this file is about.
+  companion = await startCompanion(CONTENT_DIR, undefined, { fastify: { pluginTimeout: 120_000 } });
   ({ lexicon } = await loadContentPack(CONTENT_DIR));
 });
 afterAll(async () => {
