@@ -1,11 +1,13 @@
 /**
  * `npm run artwork`: renders `audio-scripts/artwork/cover.svg` to the PNG and
- * JPEG files the site serves (3000 and 1400 px). Run it after changing the
- * design, look at the result at 55 px too, and commit the files.
+ * JPEG files the site serves (3000 and 1400 px), and `icon.svg` to
+ * `favicon.ico` (16 and 32 px). Run it after changing a design, look at the
+ * result at 55 px (the cover) and 16 px (the icon) too, and commit the files.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { COVER_DIR, COVER_IMAGES, COVER_SVG } from '../artwork/cover.js';
+import { FAVICON, FAVICON_SIZES, ICON_SVG, packIco } from '../artwork/icon.js';
 import { coverJpeg, renderCover } from '../artwork/render-cover.js';
 
 async function main(): Promise<void> {
@@ -18,6 +20,10 @@ async function main(): Promise<void> {
       process.stdout.write(`  ${image.name}: ${Math.round(bytes.length / 1024)} kB\n`);
     }
   }
+  const icon = await readFile(path.join(COVER_DIR, ICON_SVG), 'utf8');
+  const ico = packIco(await Promise.all(FAVICON_SIZES.map(async (size) => ({ size, png: (await renderCover(icon, size)).png }))));
+  await writeFile(path.join(COVER_DIR, FAVICON), ico);
+  process.stdout.write(`  ${FAVICON}: ${ico.length} bytes\n`);
 }
 
 main().catch((error: unknown) => {

@@ -36,6 +36,8 @@ export function renderPlayerPage(catalog: Catalog, entry: CatalogEntry, assetBas
     <meta name="color-scheme" content="light dark">
     <title>${episode.title} – ${info.title}</title>
     <meta name="description" content="${episode.summary}">
+    <link rel="icon" href="/favicon.ico" sizes="16x16 32x32">
+    <link rel="icon" href="/icon.svg" type="image/svg+xml">
     <link rel="stylesheet" href="${assetBase}/player.css">
     <script type="module" src="${assetBase}/main.js"></script>
   </head>

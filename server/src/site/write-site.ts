@@ -4,11 +4,13 @@
  * episode and the home page, and the service worker at the site's root so that
  * its scope is the whole site. Every text file gets gzip and brotli copies.
  * The cover art goes to `artwork/`, an address that stays the same from one
- * version to the next (podcast apps keep the feed's image URL).
+ * version to the next (podcast apps keep the feed's image URL), and the icon
+ * to the root (`favicon.ico`, `icon.svg`).
  */
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { COVER_DIR, COVER_IMAGES, COVER_URL_FOLDER } from '../artwork/cover.js';
+import { FAVICON, ICON_SVG } from '../artwork/icon.js';
 import type { Catalog } from '../catalog.js';
 import { ASSET_SOURCES, publishAssets, writeWithCompressedCopies, type PublishedAssets } from './assets.js';
 import { renderPlayerPage } from './player-page.js';
@@ -36,6 +38,8 @@ export async function writeSite(catalog: Catalog, siteDir: string, coverDir: str
   const artwork = path.join(siteDir, ...COVER_URL_FOLDER.split('/'));
   await mkdir(artwork, { recursive: true });
   await Promise.all(COVER_IMAGES.map((image) => copyFile(path.join(coverDir, image.name), path.join(artwork, image.name))));
+  // The icon at the root, where browsers ask for /favicon.ico whatever the page says.
+  await Promise.all([FAVICON, ICON_SVG].map((name) => copyFile(path.join(coverDir, name), path.join(siteDir, name))));
   const assets = await publishAssets(siteDir);
   const first = catalog.entries[0];
   if (first !== undefined) await writeWithCompressedCopies(path.join(siteDir, 'index.html'), renderPlayerPage(catalog, first, assets.base));
