@@ -8,7 +8,7 @@ import { decodeWav } from '../../server/src/audio/wav.js';
 import { loadContentPack } from '../../server/src/content/load.js';
 import type { LexiconEntry } from '../../server/src/content/schema.js';
 import { nameSsml } from '../../server/src/narration/say-name.js';
-import { SOUND_LEVEL } from '../../server/src/renditions/timings.js';
+import { SOUND_LEVEL } from '../../server/src/audio/samples.js';
 import { createNativeEspeakEngine } from '../../server/src/speech/native/espeak-ng-engine.js';
 import { requireProgram } from '../unit/audio/installed-programs.js';
 import { CONTENT_DIR } from '../helpers/paths.js';

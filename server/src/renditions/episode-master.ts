@@ -4,6 +4,7 @@
  * exact by construction; or read back from the WAV rendition when one was made.
  * Its samples reach the encoders as they are laid together.
  */
+import { joinSamples, trailingSilence } from '../audio/samples.js';
 import { decodeWav } from '../audio/wav.js';
 import { wavEncoder } from '../audio/formats.js';
 import { CHAPTER_BREAK_MS } from '../narration/render.js';
@@ -56,24 +57,7 @@ export interface EpisodeMastersOptions {
 /** `pieces` end to end in one array, made on the first call and kept. */
 function joinedOnDemand(pieces: readonly Int16Array[]): () => Int16Array {
   let joined: Int16Array | undefined = pieces.length === 1 ? pieces[0] : undefined;
-  return () => {
-    if (joined === undefined) {
-      joined = new Int16Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-      let offset = 0;
-      for (const piece of pieces) {
-        joined.set(piece, offset);
-        offset += piece.length;
-      }
-    }
-    return joined;
-  };
-}
-
-/** Samples of exact digital silence at the end: the pause the engine already put there. */
-function trailingSilence(samples: Int16Array): number {
-  let last = samples.length - 1;
-  while (last >= 0 && samples[last] === 0) last--;
-  return samples.length - 1 - last;
+  return () => (joined ??= joinSamples(pieces));
 }
 
 /** Episode masters, one job per master at a time. */

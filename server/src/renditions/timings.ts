@@ -2,6 +2,7 @@
  * Turns an engine's timing events into sentence and chapter times. The times
  * come from the same render as the audio, so captions and transcript cannot drift.
  */
+import { firstSound } from '../audio/samples.js';
 import type { Narration } from '../narration/narration.js';
 import type { TimedChapter, TimedSentence, Timeline } from '../shared/timeline.js';
 import type { TimingEvent } from '../speech/engine.js';
@@ -9,8 +10,6 @@ import type { TimingEvent } from '../speech/engine.js';
 // Declared with the player's types; the render cache and the routes import them from here too.
 export type { TimedChapter, TimedSentence, Timeline };
 
-/** A sample this loud or louder is sound; eSpeak's pauses are exact digital silence (0). */
-export const SOUND_LEVEL = 64;
 /** How far after a mark its sentence's sound may start and still be moved to: eSpeak's lead-in is 12 to 50 ms. */
 export const MAX_LEAD_IN_MS = 250;
 
@@ -21,7 +20,7 @@ export const MAX_LEAD_IN_MS = 250;
  * short stretch of silence (measured: 12 ms at the start of a document, 49 ms
  * after a pause, in both engines). A caption or a transcript seek then starts
  * on silence. The audio is right here, so read it: the event moves to the
- * first sample at {@link SOUND_LEVEL} or louder, if that comes within
+ * first sound (../audio/samples.ts), if that comes within
  * {@link MAX_LEAD_IN_MS} and before the next event of its kind; otherwise it stays.
  * Events keep their order, and no event moves past the end.
  */
@@ -33,11 +32,9 @@ export function alignToSound(events: readonly TimingEvent[], samples: Int16Array
     if (event.type === 'word') return event;
     const from = Math.max(0, Math.round((event.audioMs * sampleRate) / 1000));
     const limit = Math.min(samples.length, Math.round((Math.min(event.audioMs + MAX_LEAD_IN_MS, later(event.audioMs)) * sampleRate) / 1000));
-    for (let i = from; i < limit; i++) {
-      // Rounded up, so the time is on or after the first sound, never just before it.
-      if (Math.abs(samples[i] ?? 0) >= SOUND_LEVEL) return { ...event, audioMs: Math.ceil((i * 1000) / sampleRate) };
-    }
-    return event;
+    const sound = firstSound(samples, from, limit);
+    // Rounded up, so the time is on or after the first sound, never just before it.
+    return sound === undefined ? event : { ...event, audioMs: Math.ceil((sound * 1000) / sampleRate) };
   });
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { MAX_LEAD_IN_MS, SOUND_LEVEL, alignToSound } from '../../../server/src/renditions/timings.js';
+import { SOUND_LEVEL } from '../../../server/src/audio/samples.js';
+import { MAX_LEAD_IN_MS, alignToSound } from '../../../server/src/renditions/timings.js';
 import type { TimingEvent } from '../../../server/src/speech/engine.js';
 
 const RATE = 1000; // one sample a millisecond keeps the arithmetic readable

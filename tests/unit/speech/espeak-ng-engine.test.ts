@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +9,6 @@ import { decodeWav } from '../../../server/src/audio/wav.js';
 import { SpeechError, type Synthesis, type TimingEvent } from '../../../server/src/speech/engine.js';
 import { ESPEAK_VOICES } from '../../../server/src/speech/espeak-params.js';
 import { createNativeEspeakEngine, type NativeEspeakEngine } from '../../../server/src/speech/native/espeak-ng-engine.js';
-import { innerSilences } from '../../../server/src/speech/native/sentence-cutting.js';
 import { requireProgram } from '../audio/installed-programs.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'speech', 'lighthouse-espeak.ssml');
@@ -512,39 +510,6 @@ describe('where each espeak-ng process writes its WAV', () => {
     } finally {
       await fallback.close();
     }
-  });
-});
-
-describe('finding the separators', () => {
-  /** Every sample looked at: the reference the skipping search must agree with. */
-  function everySample(samples: Int16Array, minimum: number): [number, number][] {
-    const runs: [number, number][] = [];
-    let i = 0;
-    while (i < samples.length && samples[i] === 0) i++;
-    while (i < samples.length) {
-      if (samples[i] !== 0) {
-        i++;
-        continue;
-      }
-      const start = i;
-      while (i < samples.length && samples[i] === 0) i++;
-      if (i < samples.length && i - start >= minimum) runs.push([start, i]);
-    }
-    return runs;
-  }
-
-  test('finds exactly the silences inside the audio at least the given length, skipping most samples', () => {
-    // Audio as alternating stretches of sound and silence, some silences near the threshold.
-    const stretch = fc.record({ sound: fc.integer({ min: 1, max: 300 }), silence: fc.integer({ min: 0, max: 300 }) });
-    fc.assert(
-      fc.property(fc.array(stretch, { maxLength: 40 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 1, max: 120 }), (stretches, lead, minimum) => {
-        const parts: number[] = Array.from({ length: lead }, () => 0);
-        for (const { sound, silence } of stretches) parts.push(...Array.from({ length: sound }, (_, i) => (i % 7) - 3 || 1), ...Array.from({ length: silence }, () => 0));
-        const samples = Int16Array.from(parts);
-        expect(innerSilences(samples, minimum)).toEqual(everySample(samples, minimum));
-      }),
-      { numRuns: 500 },
-    );
   });
 });
 

@@ -10,6 +10,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { TimingEvent } from '../engine.js';
+import { joinSamples } from '../../audio/samples.js';
 import { timeStretch } from '../../audio/time-stretch.js';
 import { loadEspeak, type EspeakSynthesizer, type RawEspeakEvent } from './espeak-module.js';
 import { DEFAULT_VOICE_ID, blankRootLanguage, findVoice, planRate, type RatePlan } from '../espeak-params.js';
@@ -70,7 +71,7 @@ function render(request: RenderRequest): RenderResult {
   const text = request.voice === undefined ? request.ssml : blankRootLanguage(request.ssml);
   const raw = espeak.render(text);
 
-  let samples = concatenate(raw.chunks);
+  let samples = joinSamples(raw.chunks);
   let events = raw.events.flatMap(toTimingEvent);
   if (plan.speedUp !== 1) {
     // Beyond eSpeak's own maximum: compress the audio and move the timings with it.
@@ -78,17 +79,6 @@ function render(request: RenderRequest): RenderResult {
     events = events.map((event) => ({ ...event, audioMs: Math.round(event.audioMs / plan.speedUp) }));
   }
   return { kind: 'result', id: request.id, sampleRate: espeak.sampleRate, samples, events };
-}
-
-function concatenate(chunks: readonly Int16Array[]): Int16Array {
-  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  const out = new Int16Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 /** Keeps sentence, word and mark events; drops eSpeak's bookkeeping (end, phoneme, samplerate, ...). */

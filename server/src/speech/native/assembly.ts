@@ -5,26 +5,12 @@
  * is placed by its share of the characters (an estimate).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { joinSamples, leadingSilence, trailingSilence } from '../../audio/samples.js';
 import { timeStretch } from '../../audio/time-stretch.js';
 import { SpeechError, type Synthesis, type TimingEvent } from '../engine.js';
 import type { RatePlan } from '../espeak-params.js';
 import type { SsmlOutline } from '../ssml-outline.js';
 import type { RenderedUtterance } from './sentence-cutting.js';
-
-/** Samples of exact digital silence at the end: the pause eSpeak already put after the utterance. */
-function trailingSilence(samples: Int16Array): number {
-  let last = samples.length - 1;
-  while (last >= 0 && samples[last] === 0) last--;
-  return samples.length - 1 - last;
-}
-
-/** Where sound starts and ends in a render: [first, last] non-zero sample, or undefined for silence. */
-function soundSpan(samples: Int16Array): [number, number] | undefined {
-  let first = 0;
-  while (first < samples.length && samples[first] === 0) first++;
-  if (first === samples.length) return undefined;
-  return [first, samples.length - 1 - trailingSilence(samples)];
-}
 
 /**
  * Lays the rendered utterances end to end with the document's pauses, and
@@ -73,17 +59,20 @@ export async function assemble(outline: SsmlOutline, renders: readonly RenderedU
         await nextTurn();
       }
       const start = length;
-      const span = soundSpan(samples);
+      // eSpeak's voice runs from its first to its last non-silent sample; none at all in a sentence that says nothing.
+      const lead = leadingSilence(samples);
+      const silent = lead === samples.length;
+      const last = samples.length - 1 - trailingSilence(samples);
       const characters = [...item.text].length;
       for (const mark of item.marks) {
         // A mark at the start is exact; one inside the sentence is placed by its share of the characters (an estimate).
-        const within = mark.textOffset === 0 || span === undefined || characters === 0 ? 0 : span[0] + ((span[1] - span[0]) * mark.textOffset) / characters;
+        const within = mark.textOffset === 0 || silent || characters === 0 ? 0 : lead + ((last - lead) * mark.textOffset) / characters;
         events.push({ type: 'mark', audioMs: ms(start + within), textPosition: item.textPosition, name: mark.name });
       }
       events.push({ type: 'sentence', audioMs: ms(start), textPosition: item.textPosition });
       pieces.push(samples);
       length += samples.length;
-      trailing = span === undefined ? trailing + samples.length : trailingSilence(samples);
+      trailing = silent ? trailing + samples.length : samples.length - 1 - last;
       const after = Math.round((render.silenceAfter ?? 0) / plan.speedUp);
       if (after > 0) {
         pieces.push(new Int16Array(after));
@@ -94,11 +83,5 @@ export async function assemble(outline: SsmlOutline, renders: readonly RenderedU
   }
   flushPause();
 
-  const samples = new Int16Array(length);
-  let offset = 0;
-  for (const piece of pieces) {
-    samples.set(piece, offset);
-    offset += piece.length;
-  }
-  return { sampleRate, samples, events };
+  return { sampleRate, samples: joinSamples(pieces), events };
 }

@@ -4,9 +4,10 @@
  * own pause between two sentences. Measured once on a pair of one-word
  * sentences, then remembered.
  */
+import { innerSilences } from '../../audio/samples.js';
 import type { SsmlElement } from '../ssml-outline.js';
 import type { ProcessRender } from './process-pool.js';
-import { innerSilences, wrappedDocument } from './sentence-cutting.js';
+import { wrappedDocument } from './sentence-cutting.js';
 
 /** What the cutting needs to know of a voice, speed and wrapping, in samples. */
 export interface Calibration {

@@ -6,6 +6,7 @@
  * there (measured by ./calibration.ts). Why, and what was measured: see
  * ./espeak-ng-engine.ts.
  */
+import { innerSilences } from '../../audio/samples.js';
 import { ESPEAK_MAX_WPM } from '../espeak-params.js';
 import type { SsmlElement, Utterance } from '../ssml-outline.js';
 import type { Calibration } from './calibration.js';
@@ -63,34 +64,6 @@ export function paragraphs(utterances: readonly Utterance[]): Utterance[][] {
 /** The sentences of a paragraph as one document, a separator between each two. */
 export function paragraphDocument(root: string, separator: string, paragraph: readonly Utterance[]): string {
   return wrappedDocument(root, paragraph[0]?.wrappers ?? [], paragraph.map((utterance) => utterance.source).join(separator));
-}
-
-/**
- * Runs of exact digital silence of at least `minimum` samples, strictly inside
- * `samples`: [start, end). Looks at every (minimum / 2)th sample and widens only
- * where it finds a zero: a run that long always holds one of the samples looked
- * at, and the sound between is skipped (scanning every sample cost 200 ms for
- * the pack).
- */
-export function innerSilences(samples: Int16Array, minimum: number): [number, number][] {
-  const runs: [number, number][] = [];
-  const stride = Math.max(1, Math.floor(minimum / 2));
-  let lead = 0;
-  while (lead < samples.length && samples[lead] === 0) lead++;
-  let i = lead;
-  while (i < samples.length) {
-    if (samples[i] !== 0) {
-      i += stride;
-      continue;
-    }
-    let start = i;
-    while (start > lead && samples[start - 1] === 0) start--;
-    let end = i;
-    while (end < samples.length && samples[end] === 0) end++;
-    if (end < samples.length && end - start >= minimum) runs.push([start, end]);
-    i = end + stride;
-  }
-  return runs;
 }
 
 /**

@@ -24,6 +24,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeForeignWav } from '../../audio/foreign-wav.js';
+import { soundSpan } from '../../audio/samples.js';
 import { runProgram } from '../../external-program.js';
 import { MAX_RATE, MIN_RATE, isValidRate } from '../espeak-params.js';
 import { SpeechError, type SpeechEngine, type Synthesis, type SynthesisOptions, type TimingEvent, type Voice } from '../engine.js';
@@ -162,19 +163,10 @@ function segmentsOf(input: string): Segment[] {
   return segments;
 }
 
-/** First and last sample louder than a whisper: where speech is, in a render with unknown padding. */
-function soundSpan(samples: Int16Array): [number, number] {
-  const loud = (value: number | undefined): boolean => Math.abs(value ?? 0) > 64;
-  let first = 0;
-  while (first < samples.length && !loud(samples[first])) first++;
-  let last = samples.length - 1;
-  while (last > first && !loud(samples[last])) last--;
-  return first >= samples.length ? [0, samples.length] : [first, last + 1];
-}
-
 /** Sentence and mark events by share of characters: estimates, see the module comment. */
 function estimateEvents(segments: readonly Segment[], samples: Int16Array, sampleRate: number): TimingEvent[] {
-  const [soundStart, soundEnd] = soundSpan(samples);
+  // Where speech is, in a render with unknown padding: all of it when nothing is louder than a whisper.
+  const [soundStart, soundEnd] = soundSpan(samples) ?? [0, samples.length];
   const total = segments.reduce((sum, segment) => sum + [...segment.text].length + 1, 0) - 1;
   const at = (characters: number): number => Math.round(((soundStart + ((soundEnd - soundStart) * characters) / Math.max(1, total)) * 1000) / sampleRate);
   const events: TimingEvent[] = [];
