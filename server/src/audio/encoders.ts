@@ -7,6 +7,7 @@
 import type { AudioEncoder, EncoderStream } from './formats.js';
 import { DEFAULT_MP3_KBPS, encodeMp3, openMp3Stream } from './mp3.js';
 import { MP3_PROGRAM_QUALITY, mp3ProgramAvailable, openProgramMp3Stream, type Mp3Program } from './mp3-program.js';
+import { OPUS_CEILING_DBTP, normalizeLoudness } from './loudness-normalize.js';
 import { DEFAULT_OPUS_KBPS, opusEncoder } from './opus.js';
 
 /** MP3 at 48 kb/s mono (LAME as WebAssembly), streamed as it is encoded, with a gapless Info frame in the stored file. */
@@ -77,8 +78,9 @@ export const opusAudioEncoder: AudioEncoder = {
   format: 'opus',
   contentType: 'audio/ogg; codecs=opus',
   extension: 'opus',
-  id: `opus-${DEFAULT_OPUS_KBPS}k-1`,
-  encode: (samples, sampleRate) => opusEncoder().encodeOpus(samples, sampleRate),
+  id: `opus-${DEFAULT_OPUS_KBPS}k-celt-${OPUS_CEILING_DBTP}dbtp`,
+  // libopus overshoots more than the master's ceiling allows for: its input is brought to the level under a lower one.
+  encode: async (samples, sampleRate) => opusEncoder().encodeOpus((await normalizeLoudness(samples, sampleRate, { ceilingDbtp: OPUS_CEILING_DBTP })).samples, sampleRate),
 };
 
 /**

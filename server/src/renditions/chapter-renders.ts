@@ -1,7 +1,15 @@
 /**
  * One chapter's samples and events: from the cache, or from the engine now,
- * within the render timeout and the callers' signal, then kept for next time.
+ * within the render timeout and the callers' signal, brought to the podcast
+ * loudness norm, then kept for next time.
+ *
+ * Loudness is set per chapter, each to the same target (-16 LUFS, true peak
+ * under the limiter's ceiling): the first chapter is sent to a listener while
+ * the later ones render, so no gain can wait for the whole episode to be
+ * measured. Chapters at one target are also one level, and the episode they
+ * make measures the same (the pauses between them are below the gates).
  */
+import { normalizeLoudness } from '../audio/loudness-normalize.js';
 import { decodeWav, encodeWav } from '../audio/wav.js';
 import type { SpeechEngine, Synthesis, TimingEvent } from '../speech/engine.js';
 import { keepIfPossible, readJson } from './cache-entries.js';
@@ -72,9 +80,11 @@ export class ChapterRenders {
           const [audio, events] = await Promise.all([store.read(entryNames.chapter(key)), readJson<TimingEvent[]>(store, entryNames.chapterEvents(key))]);
           if (audio !== undefined && events !== undefined) return { ...decodeWav(audio.data), events };
           const synthesis = await this.#synthesize(keys.document(request.narration, request.voice, chapter.id), request, jobSignal);
-          await keepIfPossible(store, entryNames.chapter(key), encodeWav(synthesis.samples, synthesis.sampleRate));
+          const { samples } = await normalizeLoudness(synthesis.samples, synthesis.sampleRate);
+          jobSignal.throwIfAborted();
+          await keepIfPossible(store, entryNames.chapter(key), encodeWav(samples, synthesis.sampleRate));
           await keepIfPossible(store, entryNames.chapterEvents(key), Buffer.from(JSON.stringify(synthesis.events)));
-          return synthesis;
+          return { samples, sampleRate: synthesis.sampleRate, events: synthesis.events };
         })(),
       }),
       signal,

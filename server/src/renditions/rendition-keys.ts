@@ -13,6 +13,11 @@ import type { RenditionRequest } from './renditions.js';
 
 /** Bumped when the way an episode is laid together from its chapters changes: old cache entries are then not used. */
 const ASSEMBLY_REVISION = 2;
+/**
+ * The level every chapter is brought to (`audio/loudness-normalize.ts`), in every
+ * key: files made before it, or at another level, are never served.
+ */
+const LEVEL = 'loudness-16lufs-2dbtp-1';
 
 /** A rendition before its format is chosen: what the engine renders. */
 export type SpokenRequest = Omit<RenditionRequest, 'format'>;
@@ -27,7 +32,7 @@ export const entryNames = {
 
 /**
  * Keys: SHA-256 of the SSML, the engine's name and version, the voice, the
- * rate and the part (episode or chapter); for encoded files, of the master's
+ * rate, the part (episode or chapter) and the loudness level; for encoded files, of the master's
  * key and the encoder's id.
  */
 export class RenditionKeys {
@@ -73,6 +78,6 @@ export class RenditionKeys {
   }
 
   #key(ssml: string, request: SpokenRequest, part: string): string {
-    return sha256(JSON.stringify([ssml, this.#engine.name, this.#engine.version, request.voice ?? 'default', request.rate, part]));
+    return sha256(JSON.stringify([ssml, this.#engine.name, this.#engine.version, request.voice ?? 'default', request.rate, part, LEVEL]));
   }
 }

@@ -2,7 +2,7 @@
  * The tracks against the audio itself: a real episode, rendered by each real
  * engine, encoded to MP3 and Opus (and WAV), decoded again by ffmpeg, and
  * measured. The captions come from the render's time line; these tests check
- * that the listener hears what they say when they say it.
+ * that the listener hears what they say when they say it, at the podcast norm's level.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { createEmbeddedEngine } from '../../../server/src/speech/embedded/embedd
 import type { SpeechEngine } from '../../../server/src/speech/engine.js';
 import { createNativeEspeakEngine } from '../../../server/src/speech/native/espeak-ng-engine.js';
 import { CONTENT_DIR } from '../../helpers/paths.js';
+import { expectPodcastNorm, measureLoudness } from '../../helpers/loudness.js';
 import { decodeWithFfmpeg, requireProgram } from '../audio/installed-programs.js';
 
 /** The shortest real episode (about a minute and a half): every kind of sentence, chapter turns, names. */
@@ -109,6 +110,10 @@ describe.each(ENGINES)('a real episode rendered by the $name engine', ({ create,
     // The measure can tell: a quarter of a second earlier, the starts fall in the pauses.
     const early = starts.slice(1).map((start) => start - 250);
     expect(startsOffSpeech(decoded[format]!, early).length).toBeGreaterThan(early.length * 0.9);
+  });
+
+  test.each(['mp3', 'mp3 (ffmpeg)', 'mp3 (WebAssembly)', 'opus', 'wav'])('%s: -16 LUFS ±1 with the true peak at most -1 dBTP, as ffmpeg measures it', async (format) => {
+    expectPodcastNorm(await measureLoudness(renditions[format]!.audioFile), format);
   });
 
   test('every format carries the same time line', () => {
