@@ -227,7 +227,6 @@ describe('follow-along', () => {
     const pageScroll = await page.evaluate(() => scrollY);
     await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), 'Chapter 3: The storm');
     await page.waitForFunction(() => document.querySelector('[data-chapter="2"]') !== null && document.querySelector('a.sentence[aria-current="true"]')?.getAttribute('data-sentence')?.startsWith('c3') === true);
-    await page.waitForTimeout(300);
     return pageScroll;
   }
 
@@ -236,6 +235,8 @@ describe('follow-along', () => {
       const { page, close } = await openPlayer(browser, baseUrl, '/', { viewport: { width: 800, height: 420 }, reducedMotion });
       await spyOnScrolls(page);
       const pageScroll = await playLastChapter(page);
+      // The box is asked to scroll once the current sentence is in the last chapter.
+      await page.waitForFunction(() => (window as unknown as { __scrolls: string[] }).__scrolls.length > 0);
       expect(await scrolls(page), reducedMotion).toContain(reducedMotion === 'reduce' ? 'instant' : 'smooth');
       await page.waitForFunction(() => document.querySelector('[data-swap="transcript"]')!.scrollTop > 0);
       // The page itself stayed put, so the focused control is still in view.

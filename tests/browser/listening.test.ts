@@ -165,8 +165,10 @@ describe('episodes', () => {
     await nearTheEnd(page, 3);
     await playFromKeyboard(page);
     await page.waitForFunction(() => document.querySelector('audio')!.ended, undefined, { timeout: 15_000 });
-    await page.waitForTimeout(600);
-    expect(await page.evaluate(() => (window as unknown as { __announced: string[] }).__announced.at(-1))).toBe(`Sleep timer: stopped at the end of ${FIRST.title}`);
+    const stopped = `Sleep timer: stopped at the end of ${FIRST.title}`;
+    // Waited for with a deadline; past it, the expectation below says what was said instead.
+    await page.waitForFunction((said) => (window as unknown as { __announced: string[] }).__announced.at(-1) === said, stopped, { timeout: 15_000 }).catch(() => undefined);
+    expect(await page.evaluate(() => (window as unknown as { __announced: string[] }).__announced.at(-1))).toBe(stopped);
     expect((await audioState(page)).src).toContain('/the-tower/');
     expect(await page.locator('[data-sleep-status]').isVisible()).toBe(false);
     expect(errors).toEqual([]);

@@ -388,7 +388,7 @@ describe('the player page in Chromium', () => {
   test('audio really plays after the keyboard starts it, and a transcript sentence seeks to its cue', async () => {
     const { page, errors, close } = await reach(browser, baseUrl, state('playing'));
     const first = (await audioState(page)).time;
-    await page.waitForTimeout(800);
+    await page.waitForFunction((from) => document.querySelector('audio')!.currentTime > from + 0.4, first, { timeout: 15_000 });
     const later = await audioState(page);
     expect(later.paused).toBe(false);
     expect(later.time).toBeGreaterThan(first + 0.4);
@@ -530,9 +530,12 @@ describe('the player page in Chromium', () => {
     expect(await card.getAttribute('open')).toBe('');
     const stayed = await page.evaluate(async () => {
       const summary = document.querySelector<HTMLElement>('[data-swap="transcript"] .differ summary')!;
-      document.querySelector<HTMLDialogElement>('#cast dialog')!.close();
+      const dialog = document.querySelector<HTMLDialogElement>('#cast dialog')!;
+      // Added after the player's own listener, so this runs once that has handled the event.
+      const closed = new Promise((resolve) => dialog.addEventListener('close', resolve, { once: true }));
+      dialog.close();
       summary.focus();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await closed;
       return document.activeElement === summary;
     });
     expect(stayed).toBe(true);

@@ -100,9 +100,10 @@ describe('a cold episode in Chromium', () => {
 
 /**
  * The real engine with one fault injected: its `failAt`-th render (counting from 0)
- * fails as a crashed worker does, after the ones before it were really rendered.
+ * fails as a crashed worker does, after the ones before it were really rendered,
+ * once `after` has settled.
  */
-function crashingAt(engine: SpeechEngine, failAt: number): SpeechEngine & { calls: number } {
+function crashingAt(engine: SpeechEngine, failAt: number, after: Promise<unknown>): SpeechEngine & { calls: number } {
   const faulty = {
     name: engine.name,
     version: engine.version,
@@ -112,8 +113,7 @@ function crashingAt(engine: SpeechEngine, failAt: number): SpeechEngine & { call
     close: () => engine.close(),
     async synthesize(...args: Parameters<SpeechEngine['synthesize']>) {
       if (faulty.calls++ === failAt) {
-        // Late enough that the chapters before it have been sent.
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await after;
         throw new SpeechError('eSpeak worker crashed during a render (injected by the test)');
       }
       return engine.synthesize(...args);
@@ -125,7 +125,9 @@ function crashingAt(engine: SpeechEngine, failAt: number): SpeechEngine & { call
 describe('a render that fails part way, in Chromium', () => {
   test('Chromium does not take the broken stream for the end: it asks for the rest, which comes from the file rendered again', async () => {
     // The tower has three chapters: the third fails, after the first two were sent.
-    const baseUrl = await serve(crashingAt(createEmbeddedEngine(), 2));
+    let chaptersArrived!: () => void;
+    // The fault comes once the page has had the stream's first bytes: the chapters before it have been sent.
+    const baseUrl = await serve(crashingAt(createEmbeddedEngine(), 2, new Promise<void>((resolve) => (chaptersArrived = resolve))));
     const audioAnswers: ReturnType<typeof watchAudio>[] = [];
     const { page, close } = await openPage(browser, `${baseUrl}${FIRST.path}`, {}, async (p) => {
       audioAnswers.push(watchAudio(p));
@@ -139,6 +141,7 @@ describe('a render that fails part way, in Chromium', () => {
     });
     const answers = audioAnswers[0]!;
     await page.waitForFunction(() => (window as unknown as { __media: string[] }).__media.includes('loadedmetadata'), undefined, { timeout: 30_000 });
+    chaptersArrived();
     expect(answers[0]).toMatchObject({ status: 200, headers: { 'cache-control': 'no-store' } });
     // A seek past the end of what can be had: Chromium reads on through the stream, and meets the break.
     await page.evaluate(() => {
