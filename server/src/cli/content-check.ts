@@ -11,7 +11,20 @@ import { PROJECT_ROOT } from '../config.js';
 import { ContentError, loadContentPack } from '../content/load.js';
 import { packWarnings } from '../content/warnings.js';
 
-const { values } = parseArgs({ options: { content: { type: 'string' } }, strict: true });
+const USAGE = 'Usage: npm run content:check [-- --content DIR (default: audio-scripts/content, or CONTENT_DIR)]';
+
+let values;
+try {
+  ({ values } = parseArgs({ options: { content: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+} catch (error) {
+  // A bad command line is exit 2, as in every CLI here: a message and the usage, not a stack trace.
+  process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (values.help === true) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const dir = path.resolve(values.content ?? process.env.CONTENT_DIR ?? path.join(PROJECT_ROOT, 'audio-scripts', 'content'));
 
 try {
