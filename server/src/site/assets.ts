@@ -4,7 +4,7 @@
  * text files beside them.
  *
  * - The player's scripts are one ES module (`main.js`, bundled by esbuild at build
- *   time, see `npm run build:web`): a first visit asks for one script and one
+ *   time, see `server/build.js`): a first visit asks for one script and one
  *   stylesheet, not a request per module, each of which carries its own headers.
  * - One hash for the whole set, not one per file: any change to any file is a new
  *   folder, so a URL's content never changes and it can be cached for a year
