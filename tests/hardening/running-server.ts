@@ -1,9 +1,10 @@
 /**
  * The built server (`dist/server/server.js`) in a process of its own, as `npm start`
  * runs it, for the faults that are about the process: what a listener meets when
- * the engine crashes or hangs, the cache is damaged, the process is killed.
- * Every server started here is stopped by its own id at the end of a test file
- * (`stopAll`), on loopback only.
+ * the engine crashes or hangs, the cache is damaged, the process is killed. With
+ * `via: 'npm'` it is `npm start -- <flags>` itself, exactly as the README gives it.
+ * Every server started here is stopped by its own id (or, under npm, its own
+ * process group) at the end of a test file (`stopAll`), on loopback only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -41,20 +42,41 @@ export interface StartOptions {
   readonly cache: string;
   /** Environment variables added to this process's own. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * `node`: the built file under this Node.js (the default). `npm`: `npm start -- <flags>`
+   * in the project's folder, in a process group of its own (as a terminal gives a command),
+   * so a test can signal npm alone, or the whole group as Ctrl+C does.
+   */
+  readonly via?: 'node' | 'npm';
 }
 
-const started: ChildProcess[] = [];
+const started: { child: ChildProcess; group: boolean }[] = [];
 
-/** Stops, by their own ids, every server this file started that still runs. */
+/** Stops, by their own ids (or process groups), every server this file started that still runs. */
 export function stopAll(): void {
-  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const { child, group } of started.splice(0)) {
+    if (group && child.pid !== undefined) {
+      // A server can outlive the npm that started it: end the whole group the test gave them.
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // ESRCH: nothing of the group is left.
+      }
+    } else if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
 }
 
 function launch(options: StartOptions): { child: ChildProcess; output: () => string; exited: RunningServer['exited'] } {
-  if (!existsSync(SERVER)) throw new Error('The server is not built: run `npm run build` first (npm test does).');
   const args = ['--port', '0', '--content', FIXTURE_PACK, '--warm', 'off', '--log-level', 'debug', '--cache', options.cache, ...(options.args ?? [])];
-  const child = spawn(process.execPath, [SERVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
-  started.push(child);
+  const env = { ...process.env, ...options.env };
+  let child: ChildProcess;
+  if (options.via === 'npm') {
+    child = spawn('npm', ['start', '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
+  } else {
+    if (!existsSync(SERVER)) throw new Error('The server is not built: run `npm run build` first (npm test does).');
+    child = spawn(process.execPath, [SERVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  }
+  started.push({ child, group: options.via === 'npm' });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
