@@ -126,6 +126,11 @@ async function main(): Promise<void> {
       // A slow client must not hold a socket for ever.
       requestTimeout: 30_000,
       connectionTimeout: 60_000,
+      // Registering the companion writes the site (pages with brotli copies): seconds of CPU
+      // into an empty cache, past Fastify's 10 s default on a loaded 2-core machine (seen at
+      // a load average of 20, and the server refused to start). A plugin that never finishes
+      // still fails the start, after two minutes.
+      pluginTimeout: 120_000,
     },
   );
   const log = app.log;
