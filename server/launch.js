@@ -10,9 +10,15 @@
  * `exec`, npm passes a signal to its `sh -c`, which dies of it and leaves the server running.
  */
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildIfChanged, ROOT } from './build.js';
+
+// Node.js 22.1 and later keep V8's compiled code for every module on disk (in the system's
+// temporary folder), so a restart compiles none of them again: 0.2 to 0.3 s of the 2.5 s of
+// CPU a start takes on Node.js 24 here. Node.js 20 has no such cache.
+/** @type {{ enableCompileCache?: () => unknown }} */ (module).enableCompileCache?.();
 
 const USAGE = 'Usage: node server/launch.js server|cli/<name> [options]\n';
 
