@@ -88,7 +88,7 @@ describe.each([
     const stream = openProgramMp3Stream(program, speech.sampleRate, (bytes) => arrived.push(ended ? -bytes.length : bytes.length));
     // Ten times the sample, in steps: the program writes frames while more input comes.
     for (let round = 0; round < 10; round++) await stream.write(speech.samples);
-    while (arrived.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await vi.waitFor(() => expect(arrived.length).toBeGreaterThan(0), { timeout: 20_000, interval: 10 });
     const { header } = await stream.end();
     ended = true;
     expect(header.toString('ascii', 13, 17)).toBe('Info');
@@ -101,8 +101,8 @@ describe.each([
     await stream.write(speech.samples);
     stream.abandon();
     await expect(stream.write(speech.samples)).rejects.toBeInstanceOf(EncoderError);
-    for (let tries = 0; tries < 100 && (await children(program)).length > 0; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await children(program)).toEqual([]);
+    // Abandoning kills the process without waiting for it: wait for it to go.
+    await vi.waitFor(async () => expect(await children(program)).toEqual([]), { timeout: 20_000 });
   });
 
   test('refuses a bit rate the sample rate cannot carry', () => {

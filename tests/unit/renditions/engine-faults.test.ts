@@ -8,7 +8,7 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { runProgram } from '../../../server/src/external-program.js';
 import { createCatalog } from '../../../server/src/catalog.js';
 import { loadContentPack } from '../../../server/src/content/load.js';
@@ -123,9 +123,8 @@ describe('the native engine under the renditions', () => {
     try {
       const error: unknown = await renditionsOver(engine, 1000).render({ narration, format: 'wav', rate: 1 }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(RenderTimedOut);
-      // Killing is immediate (SIGKILL), but reaping is not: allow a moment.
-      for (let tries = 0; tries < 100 && (await running('sleep 600')).length > 0; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(await running('sleep 600')).toEqual([]);
+      // Killing is immediate (SIGKILL), but the timed-out render does not wait for the reaping: wait for the process to go.
+      await vi.waitFor(async () => expect(await running('sleep 600')).toEqual([]), { timeout: 20_000 });
     } finally {
       await engine.close();
     }

@@ -1,4 +1,4 @@
-import { describe, test, expect } from 'vitest';
+import { describe, test, expect, vi } from 'vitest';
 import { ProgramError, runProgram, startProgram } from '../../../server/src/external-program.js';
 
 /** Node itself is the one program every machine running these tests has. */
@@ -29,8 +29,9 @@ describe('runProgram', () => {
 
   test('kills the program when aborted, keeping the reason', async () => {
     const controller = new AbortController();
+    // Spawned at once, and it never ends by itself: only the abort can end it.
     const running = runProgram(NODE, script('setInterval(() => {}, 1000)'), { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('no longer wanted')), 100);
+    controller.abort(new Error('no longer wanted'));
     const error: unknown = await running.catch((caught: unknown) => caught);
     expect((error as ProgramError).failure).toBe('aborted');
     expect((error as ProgramError).cause).toEqual(new Error('no longer wanted'));
@@ -50,7 +51,7 @@ describe('startProgram', () => {
     const out: string[] = [];
     const program = startProgram(NODE, script('process.stdin.on("data", (d) => process.stdout.write(d.toString().toUpperCase()))'), (chunk) => out.push(chunk.toString()));
     await program.write(Buffer.from('first '));
-    while (out.join('') !== 'FIRST ') await new Promise((resolve) => setTimeout(resolve, 5));
+    await vi.waitFor(() => expect(out.join('')).toBe('FIRST '), { timeout: 20_000, interval: 5 });
     await program.write(Buffer.from('second'));
     await program.end();
     expect(out.join('')).toBe('FIRST SECOND');

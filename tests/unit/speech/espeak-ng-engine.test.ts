@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, test, expect, beforeAll, afterAll } from 'vitest';
+import { describe, test, expect, beforeAll, afterAll, vi } from 'vitest';
 import { runProgram } from '../../../server/src/external-program.js';
 import { decodeWav } from '../../../server/src/audio/wav.js';
 import { SpeechError, type Synthesis, type TimingEvent } from '../../../server/src/speech/engine.js';
@@ -52,6 +52,23 @@ async function countingEspeak(delaySeconds = 0): Promise<{ program: string; call
   await writeFile(program, `#!/bin/sh\ncase "$1" in --version|--voices) ;; *) printf x >> '${log}'; sleep ${delaySeconds};; esac\nexec espeak-ng "$@"\n`);
   await chmod(program, 0o755);
   return { program, calls: async () => (await readFile(log, 'utf8')).length };
+}
+/**
+ * A stand-in for espeak-ng that answers `--version` and `--voices` as the real one does and
+ * never finishes a render (it becomes `sleep 600`): a render is surely still under way when
+ * the test aborts it or closes the engine.
+ */
+async function hangingEspeak(): Promise<string> {
+  const folder = await freshFolder('atl-hanging-espeak-');
+  const program = path.join(folder, 'espeak-ng');
+  await writeFile(program, `#!/bin/sh\ncase "$1" in --version|--voices) exec espeak-ng "$@";; esac\nexec sleep 600\n`);
+  await chmod(program, 0o755);
+  return program;
+}
+/** The hanging stand-in's renders running now, as children of this test process. */
+async function hungRenders(): Promise<string[]> {
+  const { stdout } = await runProgram('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)]);
+  return stdout.toString('utf8').split('\n').filter((line) => line.trim().endsWith('sleep 600'));
 }
 const folders: string[] = [];
 /** A new empty folder in the temporary folder, removed after the tests. */
@@ -173,8 +190,7 @@ describe('native espeak-ng engine', () => {
       const first = counted.synthesize(SSML, { signal: leaving.signal });
       first.catch(() => undefined);
       // The first render has started measuring (each process takes half a second more here).
-      for (let tries = 0; tries < 200 && (await calls()) === 0; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(await calls()).toBeGreaterThan(0);
+      await vi.waitFor(async () => expect(await calls()).toBeGreaterThan(0), { timeout: 20_000, interval: 10 });
       const second = counted.synthesize(SSML);
       leaving.abort(new Error('listener left'));
       await expect(first).rejects.toBeInstanceOf(SpeechError);
@@ -274,13 +290,21 @@ describe('native espeak-ng engine', () => {
   });
 
   test('aborting kills the running espeak-ng processes', async () => {
-    const controller = new AbortController();
-    const render = engine.synthesize(LONG_SSML, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('listener left')), 150);
-    const error: unknown = await render.catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(SpeechError);
-    expect((error as SpeechError).cause).toEqual(new Error('listener left'));
-    expect(await childEspeaks()).toEqual([]);
+    const hanging = createNativeEspeakEngine({ program: await hangingEspeak() });
+    try {
+      const controller = new AbortController();
+      const render = hanging.synthesize(LONG_SSML, { signal: controller.signal });
+      render.catch(() => undefined);
+      await vi.waitFor(async () => expect(await hungRenders()).toHaveLength(1), { timeout: 20_000 });
+      controller.abort(new Error('listener left'));
+      const error: unknown = await render.catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SpeechError);
+      expect((error as SpeechError).cause).toEqual(new Error('listener left'));
+      // The render ends only once its process is gone.
+      expect(await hungRenders()).toEqual([]);
+    } finally {
+      await hanging.close();
+    }
     await expect(engine.synthesize(SSML, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(SpeechError);
   });
 
@@ -453,13 +477,16 @@ describe('where each espeak-ng process writes its WAV', () => {
 
   test('an aborted render leaves no file behind', async () => {
     const scratch = await freshFolder('atl-espeak-scratch-');
-    const filed = createNativeEspeakEngine({ scratchIn: scratch });
+    const filed = createNativeEspeakEngine({ program: await hangingEspeak(), scratchIn: scratch });
     try {
       const controller = new AbortController();
       const render = filed.synthesize(LONG_SSML, { signal: controller.signal });
-      setTimeout(() => controller.abort(new Error('listener left')), 150);
+      render.catch(() => undefined);
+      await vi.waitFor(async () => expect(await hungRenders()).toHaveLength(1), { timeout: 20_000 });
+      expect(await readdir(scratch)).toHaveLength(1);
+      controller.abort(new Error('listener left'));
       await expect(render).rejects.toBeInstanceOf(SpeechError);
-      expect(await childEspeaks()).toEqual([]);
+      expect(await hungRenders()).toEqual([]);
       expect(await readdir(scratch)).toEqual([]);
     } finally {
       await filed.close();
@@ -468,12 +495,14 @@ describe('where each espeak-ng process writes its WAV', () => {
 
   test('closing the engine mid-render waits until its processes are gone and their folders removed', async () => {
     const scratch = await freshFolder('atl-espeak-scratch-');
-    const filed = createNativeEspeakEngine({ scratchIn: scratch });
+    const filed = createNativeEspeakEngine({ program: await hangingEspeak(), scratchIn: scratch });
     const render = filed.synthesize(LONG_SSML);
     render.catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Its process is running, writing into its folder.
+    await vi.waitFor(async () => expect(await hungRenders()).toHaveLength(1), { timeout: 20_000 });
     expect(await readdir(scratch)).toHaveLength(1);
     await filed.close();
+    expect(await hungRenders()).toEqual([]);
     expect(await readdir(scratch)).toEqual([]);
     await expect(render).rejects.toThrow(/closed/);
   });
