@@ -200,10 +200,17 @@ describe("the player's browser tests, against the static host", () => {
     const { page, errors, close } = await openPlayer(browser, baseUrl);
     const tracks = await page.evaluate(async () => {
       const elements = Array.from(document.querySelectorAll('audio track')) as HTMLTrackElement[];
+      // A track loads once it is not disabled, then says so with a load or an error event (readyState LOADED is 2, ERROR 3).
+      const settled = elements.map((element) =>
+        element.readyState >= 2
+          ? undefined
+          : new Promise((resolve) => {
+              element.addEventListener('load', resolve, { once: true });
+              element.addEventListener('error', resolve, { once: true });
+            }),
+      );
       for (const element of elements) if (element.track.mode === 'disabled') element.track.mode = 'hidden';
-      // A track loads once it is not disabled; LOADED is 2, ERROR 3.
-      const deadline = Date.now() + 10_000;
-      while (elements.some((element) => element.readyState < 2) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await Promise.all(settled);
       return elements.map((element) => ({ kind: element.kind, readyState: element.readyState, cues: element.track.cues?.length ?? 0 }));
     });
     expect(tracks).toEqual([

@@ -176,12 +176,13 @@ describe('graceful shutdown', () => {
       () => 'cut off',
     );
     await waitForLog(server, (line) => line.msg === 'asked' && line.url === url);
-    const asked = Date.now();
     server.child.kill('SIGTERM');
     const { code } = await server.exited;
     expect(code, server.output()).toBe(1);
-    expect(Date.now() - asked).toBeLessThan(5_000);
     expect(await answer).toBe('cut off');
-    expect(logLines(server.output()).some((line) => line.level === 50 && /did not finish in time/.test(line.msg))).toBe(true);
+    const lines = logLines(server.output());
+    expect(lines.some((line) => line.level === 50 && /did not finish in time/.test(line.msg))).toBe(true);
+    // The exit did not wait for the render: its answer was never completed (the log's debug level notes every answer sent).
+    expect(lines.filter((line) => line.msg === 'answered' && line.url === url)).toEqual([]);
   });
 });
