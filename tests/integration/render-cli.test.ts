@@ -1,6 +1,6 @@
 /**
- * `npm run render` (server/src/cli/render.ts), run as a program over the
- * fixture pack with a throw-away cache: progress, then per episode its
+ * `npm run render` as it runs (the built `dist/server/cli/render.js`), as a
+ * program over the fixture pack with a throw-away cache: progress, then per episode its
  * length, sizes and real-time factor; a second run finds the cache; several
  * episodes render at once, listed in the pack's order; `--formats` picks the
  * formats.
@@ -10,16 +10,18 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FIXTURE_PACK, ROOT } from '../../helpers/paths.js';
+import { FIXTURE_PACK, ROOT } from '../helpers/paths.js';
 
 const run = promisify(execFile);
-const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const renderCli = (...args: string[]) => run(tsx, ['server/src/cli/render.ts', '--content', FIXTURE_PACK, ...args], { cwd: ROOT, timeout: 120_000 });
+const RENDER = path.join(ROOT, 'dist', 'server', 'cli', 'render.js');
+const renderCli = (...args: string[]) => run(process.execPath, [RENDER, '--content', FIXTURE_PACK, ...args], { cwd: ROOT, timeout: 120_000 });
 
 let cacheDir: string;
 
 beforeAll(async () => {
+  if (!existsSync(RENDER)) throw new Error('The render command is not built: run `npm run build` first (npm test does).');
   cacheDir = await mkdtemp(path.join(tmpdir(), 'atl-render-cli-'));
 });
 afterAll(async () => {
@@ -66,7 +68,7 @@ describe('npm run render', () => {
       const [episode] = JSON.parse(await readFile(path.join(pack, 'episodes.json'), 'utf8')) as { id: string; title: string }[];
       const ids = ['first-light', 'second-light', 'third-light'];
       await writeFile(path.join(pack, 'episodes.json'), JSON.stringify(ids.map((id, n) => ({ ...episode, id, title: `${episode!.title} ${n + 1}` }))));
-      const { stdout } = await run(tsx, ['server/src/cli/render.ts', '--content', pack, '--cache', cache, '--engine', 'espeak-ng', '--jobs', '2'], { cwd: ROOT, timeout: 120_000 });
+      const { stdout } = await run(process.execPath, [RENDER, '--content', pack, '--cache', cache, '--engine', 'espeak-ng', '--jobs', '2'], { cwd: ROOT, timeout: 120_000 });
       expect(stdout).toMatch(/^\[#{30}\] 3\/3 done$/m);
       // Two under way at once, at some point.
       expect(stdout).toMatch(/^\[[#-]{30}\] [012]\/3 rendering [a-z-]+-light, [a-z-]+-light$/m);
@@ -97,7 +99,7 @@ describe('npm run render', () => {
     // No program on the PATH: no Opus (and the MP3 from WebAssembly).
     const empty = await mkdtemp(path.join(tmpdir(), 'atl-render-no-programs-'));
     try {
-      const failure = (await run(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'server/src/cli/render.ts', '--content', FIXTURE_PACK, '--cache', cacheDir, '--engine', 'embedded', '--formats', 'mp3,opus'], {
+      const failure = (await run(process.execPath, [RENDER, '--content', FIXTURE_PACK, '--cache', cacheDir, '--engine', 'embedded', '--formats', 'mp3,opus'], {
         cwd: ROOT,
         env: { ...process.env, PATH: empty },
         timeout: 60_000,
@@ -113,7 +115,7 @@ describe('npm run render', () => {
     const broken = await mkdtemp(path.join(tmpdir(), 'atl-render-broken-'));
     try {
       await writeFile(path.join(broken, 'pack.json'), '{');
-      const failure = (await run(tsx, ['server/src/cli/render.ts', '--content', broken, '--cache', cacheDir], { cwd: ROOT }).catch((error: unknown) => error)) as { code: number; stderr: string };
+      const failure = (await run(process.execPath, [RENDER, '--content', broken, '--cache', cacheDir], { cwd: ROOT }).catch((error: unknown) => error)) as { code: number; stderr: string };
       expect(failure.code).toBe(1);
       expect(failure.stderr).toMatch(/pack\.json[\s\S]*Nothing was rendered\./);
     } finally {
