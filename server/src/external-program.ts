@@ -45,6 +45,15 @@ export interface RunResult {
 const STDERR_LIMIT = 16 * 1024;
 
 /**
+ * How every program starts. `detached`: in a process group of its own, because Ctrl+C in a
+ * terminal sends SIGINT to the whole foreground group, and it would kill the renders the
+ * server is finishing in its graceful stop (seen: a 503 instead of the answer); the server
+ * stops its programs itself (abort, timeout, close). `windowsHide`: no console window flashes
+ * up on Windows. `shell` stays false (the default) on purpose.
+ */
+const SPAWN_OPTIONS = { windowsHide: true, detached: true } as const;
+
+/**
  * Runs `command` with `args` and resolves with its stdout once it exits with
  * code 0. Rejects with {@link ProgramError}: `missing` when the program is not
  * on the PATH, `failed` for a non-zero exit (stderr in the message),
@@ -58,8 +67,7 @@ export function runProgram(command: string, args: readonly string[], options: Ru
   }
 
   return new Promise<RunResult>((resolve, reject) => {
-    // windowsHide: no console window flashes up on Windows; shell stays false (the default) on purpose.
-    const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, ...(cwd === undefined ? {} : { cwd }) });
+    const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'], ...SPAWN_OPTIONS, ...(cwd === undefined ? {} : { cwd }) });
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = '';
@@ -143,7 +151,7 @@ export interface ProgramStream {
  * `timeout`, or `aborted` after {@link ProgramStream.kill}.
  */
 export function startProgram(command: string, args: readonly string[], onStdout: (chunk: Buffer) => void, options: { readonly timeoutMs?: number } = {}): ProgramStream {
-  const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+  const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'], ...SPAWN_OPTIONS });
   let stderr = '';
   let failure: ProgramError | undefined;
   let stopped: ProgramError | undefined;

@@ -6,13 +6,14 @@
  * whole foreground group), stops the server gracefully and frees its port.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { buildIfChanged } from '../../server/build.js';
-import { startServer, stopAll, until, type RunningServer } from '../hardening/running-server.js';
+import { misbehavingEspeak, startServer, stopAll, until, type RunningServer } from '../hardening/running-server.js';
 import { FIXTURE_PACK, ROOT } from '../helpers/paths.js';
 
 /** What the launcher says when it builds: an already-built checkout must never print it. */
@@ -146,5 +147,26 @@ describe('signals reach the server through npm', () => {
     // npm returns once its child has: the server is gone, not left running without it.
     expect(isRunning(pid)).toBe(false);
     expect(await portIsFree(port)).toBe(true);
+  });
+
+  test('Ctrl+C during a native render: the answer under way is still sent whole', async () => {
+    // An espeak-ng that sleeps before rendering, so the signal surely comes while it runs.
+    const espeak = await misbehavingEspeak(path.join(scratch, 'slow-espeak'));
+    await writeFile(espeak.flag('slow'), '3');
+    const server = await startServer({ via: 'npm', cache: path.join(scratch, 'ctrl-c'), args: ['--engine', 'espeak-ng', '--grace', '120'], env: { PATH: espeak.pathVariable } });
+    const answer = fetch(`${server.origin}/api/episodes/the-light/audio.wav`).then(async (response) => ({
+      status: response.status,
+      length: Number(response.headers.get('content-length')),
+      body: Buffer.from(await response.arrayBuffer()),
+    }));
+    // The first render's espeak-ng has started (its run is numbered on a folder) and sleeps.
+    await until(() => existsSync(`${espeak.flag('slow')}.runs/1`), `espeak-ng to start:\n${server.output()}`);
+    process.kill(-(server.child.pid ?? 0), 'SIGINT');
+
+    const { status, length, body } = await answer;
+    expect(status, body.toString().slice(0, 300)).toBe(200);
+    expect(body.length).toBe(length);
+    expect(body.toString('latin1', 0, 4)).toBe('RIFF');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
   });
 });
