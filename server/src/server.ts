@@ -17,7 +17,7 @@ import type { WarmUp } from './renditions/warm-up.js';
  * encoders (most of a second of CPU, measured: 0.8 s for app.js against 0.13 s for config.js).
  */
 async function serverModules() {
-  const [app, encoders, catalog, memoryCache, content, cleanText, cacheStore, renditions, warming, select] = await Promise.all([
+  const [app, encoders, catalog, memoryCache, content, cleanText, cacheStore, renditions, warming, select, tags] = await Promise.all([
     import('./app.js'),
     import('./audio/encoders.js'),
     import('./catalog.js'),
@@ -28,6 +28,7 @@ async function serverModules() {
     import('./renditions/renditions.js'),
     import('./renditions/warm-up.js'),
     import('./speech/select.js'),
+    import('./renditions/episode-tags.js'),
   ]);
   return {
     buildApp: app.buildApp,
@@ -41,6 +42,7 @@ async function serverModules() {
     createRenditions: renditions.createRenditions,
     warmUp: warming.warmUp,
     selectSpeechEngine: select.selectSpeechEngine,
+    episodeTaggerFor: tags.episodeTaggerFor,
   };
 }
 
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
     createByteCache,
     createCatalog,
     createRenditions,
+    episodeTaggerFor,
     loadContentPack,
     onTextCleaned,
     removeOrphanedTemporaries,
@@ -127,8 +130,13 @@ async function main(): Promise<void> {
   const byteCache = createByteCache({ maxBytes: settings.audioMemoryMb * 1024 * 1024 });
   // A kill -9 mid-render leaves a temporary file behind: never served, but it takes disk space.
   const orphans = await removeOrphanedTemporaries(settings.cacheDir);
+  // Narrating the pack cleans its text before the logger exists: hold what is reported until it does.
+  const cleanedAtStart: string[] = [];
+  onTextCleaned((removed) => cleanedAtStart.push(removed));
+  const catalog = createCatalog(pack);
   const renditions = createRenditions({
     engine,
+    tagger: await episodeTaggerFor(catalog, engine.name),
     encoders,
     cacheDir: settings.cacheDir,
     renderTimeoutMs: Math.round(settings.renderTimeoutSeconds * 1000),
@@ -142,10 +150,6 @@ async function main(): Promise<void> {
         nowWritingTo === undefined ? 'the render cache cannot be written anywhere: renders answer 503 until it can' : `the render cache folder cannot be written; renders go to ${nowWritingTo} instead`,
       ),
   });
-  // Narrating the pack cleans its text before the logger exists: hold what is reported until it does.
-  const cleanedAtStart: string[] = [];
-  onTextCleaned((removed) => cleanedAtStart.push(removed));
-  const catalog = createCatalog(pack);
   let warming: WarmUp | undefined;
   const site = await siteFolder(settings.cacheDir);
   app = await buildApp(

@@ -6,6 +6,7 @@ import { buildApp, type CompanionOptions } from '../../server/src/app.js';
 import { availableEncoders } from '../../server/src/audio/encoders.js';
 import { createCatalog } from '../../server/src/catalog.js';
 import { loadContentPack } from '../../server/src/content/load.js';
+import { episodeTaggerFor } from '../../server/src/renditions/episode-tags.js';
 import { createRenditions } from '../../server/src/renditions/renditions.js';
 import { createEmbeddedEngine } from '../../server/src/speech/embedded/embedded-engine.js';
 import type { SpeechEngine } from '../../server/src/speech/engine.js';
@@ -23,15 +24,16 @@ export interface CompanionSettings {
   readonly fastify?: FastifyServerOptions;
 }
 
-/** The real app over a content pack, with the real embedded engine, this machine's encoders (as `npm start` has them) and a throw-away cache. */
+/** The real app over a content pack, with the real embedded engine, this machine's encoders and MP3 tags (as `npm start` has them) and a throw-away cache. */
 export async function startCompanion(contentDir: string, engine: SpeechEngine = createEmbeddedEngine(), settings: CompanionSettings = {}): Promise<TestCompanion> {
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'atl-cache-'));
-  const pack = await loadContentPack(contentDir);
+  const catalog = createCatalog(await loadContentPack(contentDir));
   const app = await buildApp(
     {
       ...settings.app,
-      catalog: createCatalog(pack),
-      renditions: createRenditions({ engine, cacheDir, encoders: await availableEncoders() }),
+      catalog,
+      // MP3s tagged as the server tags them: ranges and lengths are tested on the tagged files.
+      renditions: createRenditions({ engine, cacheDir, encoders: await availableEncoders(), tagger: await episodeTaggerFor(catalog, engine.name) }),
       engine,
       siteDir: path.join(cacheDir, 'site'),
     },

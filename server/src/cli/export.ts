@@ -17,6 +17,7 @@ import { availableEncoders } from '../audio/encoders.js';
 import { createCatalog, type Catalog } from '../catalog.js';
 import { ENGINE_CHOICES, PROJECT_ROOT, type EngineChoice } from '../config.js';
 import { ContentError, loadContentPack } from '../content/load.js';
+import { episodeTaggerFor } from '../renditions/episode-tags.js';
 import { createRenditions } from '../renditions/renditions.js';
 import { selectSpeechEngine } from '../speech/select.js';
 
@@ -95,7 +96,7 @@ export async function exportStatic(settings: ExportSettings): Promise<{ files: n
   const catalog = createCatalog(await loadContentPack(settings.contentDir));
   const { engine } = await selectSpeechEngine(settings.engine);
   try {
-    const renditions = createRenditions({ engine, encoders: await availableEncoders(), cacheDir: settings.cacheDir });
+    const renditions = createRenditions({ engine, encoders: await availableEncoders(), cacheDir: settings.cacheDir, tagger: await episodeTaggerFor(catalog, engine.name) });
     const siteDir = path.join(settings.cacheDir, 'site');
     const app = await buildApp({ catalog, renditions, engine, siteDir, baseUrl: settings.baseUrl });
     try {

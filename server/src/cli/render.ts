@@ -27,6 +27,7 @@ import { createCatalog } from '../catalog.js';
 import { ENGINE_CHOICES, PROJECT_ROOT, type EngineChoice } from '../config.js';
 import { ContentError, loadContentPack } from '../content/load.js';
 import { createRenditions } from '../renditions/renditions.js';
+import { episodeTaggerFor } from '../renditions/episode-tags.js';
 import { selectSpeechEngine } from '../speech/select.js';
 
 const USAGE =
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
   (fallback ? process.stderr : process.stdout).write(`${fallback ? 'Warning: ' : ''}speech engine: ${engine.name} ${engine.version} (${reason})\n`);
   const renditions = createRenditions({
     engine,
+    tagger: await episodeTaggerFor(catalog, engine.name),
     cacheDir,
     encoders: await availableEncoders(),
     maxConcurrentRenders: jobs,

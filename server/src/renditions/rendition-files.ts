@@ -2,9 +2,18 @@
  * A rendition's file: from the verified cache, or encoded now from the
  * episode's master, as its samples come when the encoder can stream, its
  * bytes passed on to every listener waiting as they are made.
+ *
+ * An MP3 starts with its ID3 tag. The bytes sent while it is made start with
+ * the tag without chapters (their times are not known until the last chapter
+ * is rendered) or picture (see `audio/id3.ts`), padded to the stored tag's
+ * size; the stored file's tag has both. Either way the audio starts at the same byte, so a listener whose
+ * live answer broke off and who asks the stored file for the rest by byte
+ * range lands where it left off (as before, less the gapless Info frame, which
+ * only the stored file has).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AudioEncoder, EncoderStream } from '../audio/formats.js';
+import type { EpisodeTag, EpisodeTagger } from './episode-tags.js';
 import type { Timelines } from './cache-entries.js';
 import type { CacheStore, StoredFile } from './cache-store.js';
 import type { EpisodeMasters, PcmPiece } from './episode-master.js';
@@ -12,6 +21,7 @@ import type { RenderSlots } from './render-slots.js';
 import { entryNames, type RenditionKeys } from './rendition-keys.js';
 import type { Rendition, RenditionRequest } from './renditions.js';
 import { ReplayLog } from './replay-log.js';
+import { chapterLabel } from './tracks.js';
 import type { SingleFlight } from './single-flight.js';
 import type { Timeline } from './timings.js';
 
@@ -35,6 +45,8 @@ export interface RenditionFilesOptions {
   readonly flights: SingleFlight;
   /** Held while encoding (not a render slot: the master an encode waits for may need one of those). */
   readonly encodeSlots: RenderSlots;
+  /** The ID3 tag of each episode's MP3; none when absent. */
+  readonly tagger?: EpisodeTagger | undefined;
 }
 
 const renditionOf = (key: string, stored: StoredFile, encoder: AudioEncoder, timeline: Timeline): Rendition => ({
@@ -47,12 +59,22 @@ const renditionOf = (key: string, stored: StoredFile, encoder: AudioEncoder, tim
   sha256: stored.sha256,
 });
 
-/** Encodes the master's samples as they are laid together, passing the bytes on; returns the file to store. */
-async function encodeAsItComes(encoder: AudioEncoder, pcm: ReplayLog<PcmPiece>, out: ReplayLog<Buffer>, signal: AbortSignal): Promise<Buffer> {
+/**
+ * Encodes the master's samples as they are laid together, passing the bytes on
+ * (after `first`, when given); returns the encoder's header and the body, to store.
+ */
+async function encodeAsItComes(encoder: AudioEncoder, pcm: ReplayLog<PcmPiece>, out: ReplayLog<Buffer>, signal: AbortSignal, first?: Buffer): Promise<{ header: Buffer; body: Buffer }> {
   let stream: EncoderStream | undefined;
   const body: Buffer[] = [];
+  // `first` goes out with the first audio bytes, not before: until then a failure
+  // (a full renderer, a crashed engine) can still be answered with a problem.
+  let pending = first;
   const onBytes = (bytes: Buffer): void => {
     body.push(bytes);
+    if (pending !== undefined) {
+      out.push(pending);
+      pending = undefined;
+    }
     out.push(bytes);
   };
   // Opened before the first samples exist, at the rate eSpeak renders: an encoder program then
@@ -79,7 +101,7 @@ async function encodeAsItComes(encoder: AudioEncoder, pcm: ReplayLog<PcmPiece>, 
     }
     if (stream === undefined) throw new Error('the render made no audio');
     const { header } = await stream.end();
-    return Buffer.concat([header, ...body]);
+    return { header, body: Buffer.concat(body) };
   } finally {
     stream?.abandon();
     if (opening !== undefined) void opening.then((unused) => unused.abandon(), () => undefined);
@@ -94,19 +116,30 @@ export class RenditionFiles {
     this.#options = options;
   }
 
+  /** The tag a file starts with: MP3s, streamed, when a tagger is given. */
+  #tagOf(request: RenditionRequest, encoder: AudioEncoder): EpisodeTag | undefined {
+    if (encoder.format !== 'mp3' || encoder.openStream === undefined) return undefined;
+    return this.#options.tagger?.(request.narration);
+  }
+
+  /** The file's cache key: the master's, the encoder's and the tag's. */
+  key(request: RenditionRequest, encoder: AudioEncoder): string {
+    return this.#options.keys.file(this.#options.keys.master(request), encoder, this.#tagOf(request, encoder)?.fingerprint);
+  }
+
   /** The rendition if it is whole in the cache (file, record and time line), else undefined. */
   async cached(request: RenditionRequest, encoder: AudioEncoder): Promise<Rendition | undefined> {
     const { keys, store, timelines } = this.#options;
     const master = keys.master(request);
-    const key = keys.file(master, encoder);
+    const key = this.key(request, encoder);
     const [stored, timeline] = await Promise.all([store.find(entryNames.file(key, encoder)), timelines.read(master)]);
     return stored === undefined || timeline === undefined ? undefined : renditionOf(key, stored, encoder, timeline);
   }
 
   /** Joins (or starts) the job making the file; the caller leaves when `signal` aborts. */
   join(request: RenditionRequest, encoder: AudioEncoder, signal: AbortSignal | undefined): { job: FileJob; result: Promise<Rendition> } {
-    const { keys, flights } = this.#options;
-    const key = keys.file(keys.master(request), encoder);
+    const { flights } = this.#options;
+    const key = this.key(request, encoder);
     const joined = flights.join(`file:${key}`, (jobSignal) => this.#job(request, encoder, key, jobSignal), signal);
     joined.result.catch(() => undefined);
     return joined;
@@ -132,15 +165,21 @@ export class RenditionFiles {
       const release = encoder.format === 'wav' ? () => undefined : await encodeSlots.acquire(signal);
       try {
         const joined = masters.join(request, signal);
+        const tag = this.#tagOf(request, encoder);
         let data: Buffer;
         if (encoder.openStream === undefined) {
           const { samples, sampleRate } = await joined.result;
           data = await encoder.encode(samples(), sampleRate);
           out.push(data);
+          out.end();
         } else {
-          data = await encodeAsItComes(encoder, joined.job.log, out, signal);
+          const { header, body } = await encodeAsItComes(encoder, joined.job.log, out, signal, tag?.live);
+          out.end();
+          const { timeline } = await joined.result;
+          // The chapters as chapters.json gives them: the same time line.
+          const chapters = timeline.chapters.map((chapter) => ({ title: chapterLabel(chapter), startMs: chapter.startMs, endMs: chapter.endMs }));
+          data = Buffer.concat(tag === undefined ? [header, body] : [tag.stored(chapters), header, body]);
         }
-        out.end();
         const { timeline: made } = await joined.result;
         return renditionOf(key, await store.write(name, data), encoder, made);
       } finally {

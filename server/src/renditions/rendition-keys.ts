@@ -72,9 +72,13 @@ export class RenditionKeys {
     return this.#key(this.document(request.narration, request.voice, chapterId), request, 'chapter');
   }
 
-  /** The key of the file `encoder` makes from the master `master` (the WAV is the master itself). */
-  file(master: string, encoder: AudioEncoder): string {
-    return encoder.format === 'wav' ? master : sha256(JSON.stringify([master, encoder.id]));
+  /**
+   * The key of the file `encoder` makes from the master `master` (the WAV is the
+   * master itself); `tag` is the fingerprint of the file's ID3 tag, when it has one.
+   */
+  file(master: string, encoder: AudioEncoder, tag?: string): string {
+    if (encoder.format === 'wav') return master;
+    return sha256(JSON.stringify(tag === undefined ? [master, encoder.id] : [master, encoder.id, tag]));
   }
 
   #key(ssml: string, request: SpokenRequest, part: string): string {

@@ -39,6 +39,7 @@ import { EpisodeMasters } from './episode-master.js';
 import { FormatUnavailable, RenderAborted } from './render-errors.js';
 import { RenderSlots } from './render-slots.js';
 import { entryNames, RenditionKeys } from './rendition-keys.js';
+import type { EpisodeTagger } from './episode-tags.js';
 import { RenditionFiles } from './rendition-files.js';
 import { SingleFlight } from './single-flight.js';
 import type { Timeline } from './timings.js';
@@ -105,6 +106,8 @@ export interface RenditionsOptions {
   readonly fallbackDir?: string;
   /** Encoders by format; WAV is always there. */
   readonly encoders?: readonly AudioEncoder[];
+  /** Each episode's ID3 tag, for its MP3 (`episode-tags.ts`); MP3s go untagged without it. */
+  readonly tagger?: EpisodeTagger;
   /** Episode renders at once (and, apart, encodes at once). Default 4. */
   readonly maxConcurrentRenders?: number;
   /** Renders running or waiting (and, apart, encodes); past this, RenderBusy. Default 8. */
@@ -186,7 +189,7 @@ export function createRenditions(options: RenditionsOptions): Renditions {
   const timelines = new Timelines(store);
   const chapters = new ChapterRenders({ engine, store, keys, flights, renderTimeoutMs });
   const masters = new EpisodeMasters({ store, keys, timelines, chapters, flights, renderSlots });
-  const files = new RenditionFiles({ store, keys, timelines, masters, flights, encodeSlots });
+  const files = new RenditionFiles({ store, keys, timelines, masters, flights, encodeSlots, tagger: options.tagger });
 
   const encoderFor = (format: AudioFormat): AudioEncoder => {
     const encoder = encoders.get(format);
@@ -267,7 +270,7 @@ export function createRenditions(options: RenditionsOptions): Renditions {
       const encoder = encoders.get(request.format);
       if (encoder === undefined || !isValidRate(request.rate)) return false;
       const master = keys.master(request);
-      const file = entryNames.file(keys.file(master, encoder), encoder);
+      const file = entryNames.file(files.key(request, encoder), encoder);
       return store.isKnown(file) && store.isKnown(entryNames.timeline(master));
     },
 

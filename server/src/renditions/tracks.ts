@@ -26,10 +26,13 @@ export function captionsVtt(timeline: Timeline): string {
   return `WEBVTT\n\n${cues.join('\n')}`;
 }
 
+/** A chapter's title as the chapter tracks and the MP3's CHAP frames give it: as spoken. */
+export const chapterLabel = (chapter: { readonly number: number; readonly title: string }): string => `Chapter ${chapter.number}: ${chapter.title}`;
+
 /** Chapters for `<track kind="chapters">`: one cue per chapter, titled as spoken. */
 export function chaptersVtt(timeline: Timeline): string {
   const cues = timeline.chapters.map(
-    (c) => `chapter-${c.number}\n${vttTime(c.startMs)} --> ${vttTime(c.endMs)}\n${cueText(`Chapter ${c.number}: ${c.title}`)}\n`,
+    (c) => `chapter-${c.number}\n${vttTime(c.startMs)} --> ${vttTime(c.endMs)}\n${cueText(chapterLabel(c))}\n`,
   );
   return `WEBVTT\n\n${cues.join('\n')}`;
 }
@@ -41,7 +44,7 @@ export function chaptersJson(timeline: Timeline): { version: string; chapters: {
     chapters: timeline.chapters.map((c) => ({
       startTime: c.startMs / 1000,
       endTime: c.endMs / 1000,
-      title: `Chapter ${c.number}: ${c.title}`,
+      title: chapterLabel(c),
     })),
   };
 }
