@@ -3,7 +3,7 @@
  * (sirv), and the player's browser tests run against it in Chromium: the same
  * page states and axe scans as tests/browser, keyboard playback, transcript
  * seeking, captions, episode changes, and a podcast feed whose every link
- * resolves on the static host.
+ * resolves on the static host; the same feed, tag and HTML checks as the server's.
  *
  * The export is made the way a host makes it: the built CLI,
  * `node dist/server/cli/export.js --out DIR --base-url URL`.
@@ -23,6 +23,11 @@ import { audioState, expectOneAnnouncement, FIRST, NIGHT_RADIO, openPlayer, play
 import { axeViolations, describeViolations, launchBrowser } from '../helpers/browser.js';
 import { ROOT } from '../helpers/paths.js';
 import { parsePodcastFeed } from '../helpers/podcast-feed.js';
+import { parseBuffer } from 'music-metadata';
+import { parseFeed } from 'podcast-partytime';
+import { podcastGuid } from '../../server/src/feed/podcast-guid.js';
+import { checkHtml, htmlProblems } from '../helpers/html-validator.js';
+import { imageSize } from '../helpers/image-size.js';
 
 const EXPORT_CLI = path.join(ROOT, 'dist', 'server', 'cli', 'export.js');
 
@@ -164,6 +169,38 @@ describe('the podcast feed of the export', () => {
         expect((await fetch(url)).status, url).toBe(200);
       }
     }
+  });
+});
+
+describe('podcast-grade files on the static host', () => {
+  test('Podcast Index\'s parser finds the cover, served at its size, and the guid of the feed URL', async () => {
+    const feed = parseFeed(await (await fetch(`${baseUrl}/feed.xml`)).text());
+    if (feed === null) throw new Error('podcast-partytime could not parse the exported feed');
+    expect(feed.guid).toBe(podcastGuid(`${baseUrl}/feed.xml`));
+    expect(feed.itunesImage).toBe(`${baseUrl}/artwork/cover-3000.png`);
+    const image = await fetch(feed.itunesImage!);
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(imageSize(Buffer.from(await image.arrayBuffer()))).toMatchObject({ width: 3000, height: 3000 });
+  });
+
+  test('each MP3 has its ID3v2.4 tag: title, cover, and the chapters of its chapters.json', async () => {
+    for (const { id, title } of [FIRST, SECOND]) {
+      const mp3 = Buffer.from(await (await fetch(`${baseUrl}/api/episodes/${id}/audio.mp3`)).arrayBuffer());
+      const { common, format } = await parseBuffer(mp3, { mimeType: 'audio/mpeg' }, { includeChapters: true });
+      expect(format.tagTypes).toEqual(['ID3v2.4']);
+      expect(common.title).toBe(title);
+      expect(common.picture?.[0]?.format).toBe('image/png');
+      const json = (await (await fetch(`${baseUrl}/api/episodes/${id}/chapters.json`)).json()) as { chapters: { startTime: number; title: string }[] };
+      expect(format.chapters?.map((c) => c.title)).toEqual(json.chapters.map((c) => c.title));
+      format.chapters?.forEach((chapter, i) => expect(Math.abs(chapter.start - json.chapters[i]!.startTime)).toBeLessThanOrEqual(0.01));
+    }
+  });
+
+  test('every exported page is valid HTML (Nu HTML Checker)', async () => {
+    const pages = ['/', FIRST.path, SECOND.path];
+    const documents = await Promise.all(pages.map(async (url) => ({ name: url, html: await (await fetch(`${baseUrl}${url}`)).text() })));
+    expect(htmlProblems(await checkHtml(documents))).toEqual([]);
   });
 });
 
