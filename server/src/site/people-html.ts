@@ -14,7 +14,7 @@ export const pronounceAudioPath = (id: string): string => `/api/pronounce/${enco
 export const pronounceSpelledPath = (id: string): string => `/api/pronounce/${encodeURIComponent(id)}/spelled.wav`;
 
 /** BCP 47 tag for IPA in the entry's language, so assistive technology need not guess. */
-const ipaLang = (entry: LexiconEntry): string => `${entry.lang.split('-')[0] ?? 'und'}-fonipa`;
+export const ipaLang = (entry: LexiconEntry): string => `${entry.lang.split('-')[0] ?? 'und'}-fonipa`;
 
 function sayIt(entry: LexiconEntry, name: string): Html {
   return html`<span class="respelling">${entry.respelling}</span> (IPA <span lang="${ipaLang(entry)}">/${entry.ipa}/</span>). <a href="${pronounceAudioPath(entry.id)}" data-pronounce="${entry.id}" data-name="${name}">Hear ${name}</a>, <a href="${pronounceSpelledPath(entry.id)}" data-pronounce="${entry.id}" data-name="${name}, spelled out">Hear ${name} spelled out</a>`;
@@ -23,7 +23,8 @@ function sayIt(entry: LexiconEntry, name: string): Html {
 /** A sentence ending in one full stop, whatever the content wrote. */
 const sentence = (text: string): string => `${text.trim().replace(/\.$/, '')}.`;
 
-function roles(catalog: Catalog, person: Person): string[] {
+/** What a person does in the series, a sentence each: who they play, or their job behind the camera. */
+export function roleLines(catalog: Catalog, person: Person): string[] {
   return person.roles.map((role) => {
     if (role.kind === 'crew') return `Behind the camera: ${role.job}.`;
     const character = catalog.pack.characters.find((c) => c.id === role.character);
@@ -40,7 +41,7 @@ function card(catalog: Catalog, person: Person): Html {
   return html`
       <article class="card" id="${anchor}" aria-labelledby="${anchor}-name">
         <h3 id="${anchor}-name">${person.name}</h3>
-        ${roles(catalog, person).map((line) => html`<p>${line}</p>`)}${
+        ${roleLines(catalog, person).map((line) => html`<p>${line}</p>`)}${
           person.credits.length === 0 ? false : html`
         <p>Also known for: ${person.credits.join(', ')}.</p>`
         }${entry === undefined ? false : html`
