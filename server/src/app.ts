@@ -15,6 +15,7 @@ import { AccessLog } from './plugins/access-log.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/client-errors.js';
 import errors from './plugins/errors.js';
 import security from './plugins/security.js';
+import book from './routes/book.js';
 import episodes from './routes/episodes.js';
 import feed from './routes/feed.js';
 import health from './routes/health.js';
@@ -37,6 +38,8 @@ export interface CompanionOptions {
   readonly baseUrl?: string | undefined;
   /** Where the generated pages are written and served from. */
   readonly siteDir: string;
+  /** Where the talking book is kept once built; by default a `book` folder beside `siteDir`. */
+  readonly bookDir?: string;
   /** Audio held in memory; by default one of `DEFAULT_AUDIO_MEMORY_MB`. */
   readonly byteCache?: ByteCache;
   /** New renders one client may start per minute (default `RENDERS_PER_MINUTE`). */
@@ -54,7 +57,7 @@ export const BODY_LIMIT_BYTES = 16_384;
 /**
  * The companion as a Fastify plugin: writes the site, then registers the plugins
  * (problems, security) and the routes (health, episodes, voices, people,
- * names, feed, and the site's files through @fastify/static).
+ * names, feed, the talking book, and the site's files through @fastify/static).
  */
 export async function companion(app: FastifyInstance, options: CompanionOptions): Promise<void> {
   const { siteDir } = options;
@@ -75,6 +78,7 @@ export async function companion(app: FastifyInstance, options: CompanionOptions)
   await app.register(people, { catalog });
   await app.register(pronounce, { catalog, engine });
   await app.register(feed, { catalog, renditions, baseUrl: options.baseUrl, cover: await loadCover() });
+  await app.register(book, { catalog, renditions, engine, folder: options.bookDir ?? path.join(path.dirname(path.resolve(siteDir)), 'book') });
   const assetsFolder = path.join(path.resolve(siteDir), ASSETS_FOLDER) + path.sep;
   // Pages, the service worker and the fingerprinted assets, each with its gzip and brotli copy.
   await app.register(fastifyStatic, {

@@ -36,6 +36,8 @@ export const RenderBusyError = createError(
   'Many episodes are being rendered right now. Please try again in a few seconds.',
   503,
 );
+/** The content pack cannot make a valid talking book (a sentence with no timing): the log names the episode and sentence. */
+export const BookRefusedError = createError<[string]>('ATL_BOOK_REFUSED', 'The talking book cannot be made from this content pack: %s', 500);
 export const RenderFailed = createError('ATL_RENDER_FAILED', 'The audio could not be rendered. Please try again shortly.', 503);
 /** Raised by Node's HTTP parser, before any route (answered by plugins/client-errors.ts). */
 export const MalformedRequest = createError('ATL_MALFORMED_REQUEST', 'The request is not well-formed HTTP/1.1.', 400);

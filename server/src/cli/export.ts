@@ -1,8 +1,9 @@
 /**
  * `npm run export -- --out DIR [--base-url URL]`: writes the whole site —
  * player pages, fingerprinted assets (with gzip and brotli copies), audio,
- * tracks, transcripts, SSML, API JSON and the feed — as plain files that any
- * static host or CDN can serve.
+ * tracks, transcripts, SSML, API JSON, the feed and the talking book — as
+ * plain files that any static host or CDN can serve. `--epub FILE` writes the
+ * talking book alone (./export-book.ts).
  *
  * Every API file is fetched from the real app (`app.inject`), so an export
  * holds exactly what the live server would answer, made by the same speech
@@ -13,6 +14,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
+import { BOOK_URL } from '../book/book-paths.js';
+import { BookRefused } from '../book/book.js';
 import { availableEncoders } from '../audio/encoders.js';
 import { createCatalog, type Catalog } from '../catalog.js';
 import { ENGINE_CHOICES, PROJECT_ROOT, type EngineChoice } from '../config.js';
@@ -20,6 +23,7 @@ import { ContentError, loadContentPack } from '../content/load.js';
 import { episodeTaggerFor } from '../renditions/episode-tags.js';
 import { createRenditions } from '../renditions/renditions.js';
 import { selectSpeechEngine } from '../speech/select.js';
+import { BookFileRefused, exportBook, progressLine } from './export-book.js';
 
 /**
  * Every API path a static copy needs, with file extensions so static hosts type them right.
@@ -27,7 +31,7 @@ import { selectSpeechEngine } from '../speech/select.js';
  * one with the single rendition it holds, so a copy offers no voice or rate to choose.
  */
 export function exportPaths(catalog: Catalog, formats: readonly string[]): string[] {
-  const paths = ['/feed.xml', '/api/episodes.json', '/api/people.json'];
+  const paths = ['/feed.xml', BOOK_URL, '/api/episodes.json', '/api/people.json'];
   for (const { episode } of catalog.entries) {
     const api = `/api/episodes/${episode.id}`;
     paths.push(`${api}.json`, `${api}.ssml`, `${api}/captions.vtt`, `${api}/chapters.vtt`, `${api}/chapters.json`, `${api}/transcript.json`, `${api}/transcript.html`);
@@ -111,11 +115,16 @@ export async function exportStatic(settings: ExportSettings): Promise<{ files: n
 }
 
 const USAGE = `Usage: npm run export -- --out DIR [options]
+       npm run export -- --epub FILE [options]
 
-Writes the whole site as plain files for any static host or CDN.
+--out writes the whole site as plain files for any static host or CDN (the
+talking book included, as book.epub). --epub writes the talking book alone:
+EPUB 3 with Media Overlays, for Thorium, DAISY players and reading apps.
+Either renders first what the cache does not hold yet.
 
 Options (environment variable in brackets):
-  --out DIR          the folder to write the site into (required; replaced if it exists)
+  --out DIR          the folder to write the site into (replaced if it exists)
+  --epub FILE        the file to write the talking book to (replaced if it exists)
   --base-url URL     the address the site will be served from, for the feed's absolute
                      links [PUBLIC_BASE_URL] (default http://localhost:8080)
   --content DIR      content pack folder [CONTENT_DIR] (default audio-scripts/content)
@@ -124,12 +133,18 @@ Options (environment variable in brackets):
   -h, --help         show this help
 `;
 
+function fail(message: string, code: number): never {
+  process.stderr.write(message);
+  process.exit(code);
+}
+
 async function main(): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
       options: {
         out: { type: 'string' },
+        epub: { type: 'string' },
         'base-url': { type: 'string' },
         content: { type: 'string' },
         cache: { type: 'string' },
@@ -139,28 +154,34 @@ async function main(): Promise<void> {
       strict: true,
     }));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    process.exit(2);
+    fail(`${(error as Error).message}\n\n${USAGE}`, 2);
   }
   if (values.help === true) {
     process.stdout.write(USAGE);
     return;
   }
-  if (values.out === undefined) {
-    process.stderr.write(`--out is required: the folder to write the site into.\n\n${USAGE}`);
-    process.exit(2);
-  }
+  if (values.out === undefined && values.epub === undefined) fail(`--out or --epub is required: the folder to write the site into, or the file to write the talking book to.\n\n${USAGE}`, 2);
   const engine = values.engine ?? process.env.SPEECH_ENGINE ?? 'auto';
-  if (!(ENGINE_CHOICES as readonly string[]).includes(engine)) {
-    process.stderr.write(`--engine (or SPEECH_ENGINE) must be one of ${ENGINE_CHOICES.join(', ')}, not "${engine}"\n`);
-    process.exit(2);
+  if (!(ENGINE_CHOICES as readonly string[]).includes(engine)) fail(`--engine (or SPEECH_ENGINE) must be one of ${ENGINE_CHOICES.join(', ')}, not "${engine}"\n`, 2);
+  const contentDir = path.resolve(values.content ?? process.env.CONTENT_DIR ?? path.join(PROJECT_ROOT, 'audio-scripts', 'content'));
+  const cacheDir = path.resolve(values.cache ?? process.env.CACHE_DIR ?? path.join(PROJECT_ROOT, '.cache'));
+
+  if (values.epub !== undefined) {
+    const file = path.resolve(values.epub);
+    process.stdout.write(`Making the talking book ${file}\n`);
+    try {
+      const made = await exportBook({ file, contentDir, cacheDir, engine: engine as EngineChoice, onProgress: (progress) => process.stdout.write(`${progressLine(progress)}\n`) });
+      process.stdout.write(`Wrote the talking book of ${made.episodes} episodes (${(made.bytes / 1_048_576).toFixed(1)} MB; speech: ${made.engine}) to ${file}. Open it in Thorium Reader or a DAISY player.\n`);
+    } catch (error) {
+      if (!(error instanceof ContentError) && !(error instanceof BookRefused) && !(error instanceof BookFileRefused)) throw error;
+      fail(`${error instanceof BookRefused ? `The content pack cannot make a valid book: ${error.message}` : error.message}\nThe book was not written.\n`, 1);
+    }
   }
+  if (values.out === undefined) return;
+
   const givenBase = values['base-url'] ?? process.env.PUBLIC_BASE_URL;
   const baseUrl = (givenBase ?? 'http://localhost:8080').replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]/.test(baseUrl)) {
-    process.stderr.write(`--base-url (or PUBLIC_BASE_URL) must be an http or https address, not "${baseUrl}"\n`);
-    process.exit(2);
-  }
+  if (!/^https?:\/\/[^/]/.test(baseUrl)) fail(`--base-url (or PUBLIC_BASE_URL) must be an http or https address, not "${baseUrl}"\n`, 2);
   if (givenBase === undefined) {
     process.stderr.write(`No --base-url given: the feed's links will point at ${baseUrl}. Give the address the site will be served from.\n`);
   }
@@ -170,15 +191,14 @@ async function main(): Promise<void> {
       out,
       baseUrl,
       engine: engine as EngineChoice,
-      contentDir: path.resolve(values.content ?? process.env.CONTENT_DIR ?? path.join(PROJECT_ROOT, 'audio-scripts', 'content')),
-      cacheDir: path.resolve(values.cache ?? process.env.CACHE_DIR ?? path.join(PROJECT_ROOT, '.cache')),
+      contentDir,
+      cacheDir,
       onFile: (url) => process.stdout.write(`  ${url}\n`),
     });
     process.stdout.write(`Exported ${files} files (audio: ${formats.join(', ')}; speech: ${used}) to ${out}. Serve that folder with any static file server.\n`);
   } catch (error) {
     if (!(error instanceof ContentError) && !(error instanceof ExportRefused)) throw error;
-    process.stderr.write(`${error.message}\nNothing was exported.\n`);
-    process.exit(1);
+    fail(`${error.message}\nNothing was exported.\n`, 1);
   }
 }
 

@@ -3,6 +3,7 @@
  * so any podcast app can subscribe. Absolute URLs come from the base URL.
  */
 import { COVER_IMAGES, COVER_URL_FOLDER, FEED_COVER } from '../artwork/cover.js';
+import { BOOK_URL, EPUB_MEDIA_TYPE } from '../book/book-paths.js';
 import type { Catalog } from '../catalog.js';
 import type { Person } from '../content/schema.js';
 import { personRole } from './person-roles.js';
@@ -84,6 +85,7 @@ ${people
     <description>${xml(info.description)}</description>
     <language>${xml(language)}</language>
     <atom:link href="${xml(feedUrl)}" rel="self" type="application/rss+xml"/>
+    <atom:link href="${xml(`${base}${BOOK_URL}`)}" rel="related" type="${EPUB_MEDIA_TYPE}" title="${xml(`${info.title}: the talking book (EPUB 3 with narration)`)}"/>
     <image>
       <url>${xml(image)}</url>
       <title>${xml(info.title)}</title>
