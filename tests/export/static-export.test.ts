@@ -70,7 +70,7 @@ afterAll(async () => {
 });
 
 describe('the export', () => {
-  test('says what it wrote and holds the whole site: pages, fingerprinted assets, audio, tracks, transcripts, JSON and the feed', async () => {
+  test('says what it wrote and holds the whole site: pages, fingerprinted assets, audio, tracks, transcripts, JSON, the feed and the talking book', async () => {
     expect(exportOutput).toMatch(/Exported \d+ files \(audio: wav, mp3/);
     const files = (await readdir(out, { recursive: true })).map((f) => f.split(path.sep).join('/'));
     const version = /^assets\/([0-9a-f]{16})\/main\.js$/m.exec(files.join('\n'))?.[1];
@@ -81,6 +81,7 @@ describe('the export', () => {
       'index.html.gz',
       'sw.js',
       'feed.xml',
+      'book.epub',
       `assets/${version}/main.js.br`,
       `assets/${version}/player.css.gz`,
       'episodes/the-tower/index.html',
@@ -169,6 +170,16 @@ describe('the podcast feed of the export', () => {
         expect((await fetch(url)).status, url).toBe(200);
       }
     }
+  });
+
+  test("the channel's link to the talking book resolves on the static host, as an EPUB", async () => {
+    const xml = await (await fetch(`${baseUrl}/feed.xml`)).text();
+    const href = /<atom:link href="([^"]+)" rel="related" type="application\/epub\+zip"/.exec(xml)?.[1];
+    expect(href).toBe(`${baseUrl}/book.epub`);
+    const book = await fetch(href!);
+    expect(book.status).toBe(200);
+    expect(book.headers.get('content-type')).toBe('application/epub+zip');
+    expect(Buffer.from(await book.arrayBuffer()).subarray(30, 58).toString('latin1')).toBe('mimetypeapplication/epub+zip');
   });
 });
 

@@ -22,11 +22,13 @@ export interface TestCompanion {
 export interface CompanionSettings {
   readonly app?: Partial<Omit<CompanionOptions, 'catalog' | 'renditions' | 'engine' | 'siteDir'>>;
   readonly fastify?: FastifyServerOptions;
+  /** A cache folder to use, for apps that follow each other over one cache; kept on close. Default: a new one, removed on close. */
+  readonly cacheDir?: string;
 }
 
 /** The real app over a content pack, with the real embedded engine, this machine's encoders and MP3 tags (as `npm start` has them) and a throw-away cache. */
 export async function startCompanion(contentDir: string, engine: SpeechEngine = createEmbeddedEngine(), settings: CompanionSettings = {}): Promise<TestCompanion> {
-  const cacheDir = await mkdtemp(path.join(tmpdir(), 'atl-cache-'));
+  const cacheDir = settings.cacheDir ?? (await mkdtemp(path.join(tmpdir(), 'atl-cache-')));
   const catalog = createCatalog(await loadContentPack(contentDir));
   const app = await buildApp(
     {
@@ -46,7 +48,7 @@ export async function startCompanion(contentDir: string, engine: SpeechEngine = 
     async close() {
       await app.close();
       await engine.close();
-      await rm(cacheDir, { recursive: true, force: true });
+      if (settings.cacheDir === undefined) await rm(cacheDir, { recursive: true, force: true });
     },
   };
 }

@@ -31,16 +31,25 @@ const book: FastifyPluginAsyncTypebox<BookRouteOptions> = async (app, { catalog,
   const store = createBookStore({ catalog, renditions, folder, narrator: await narratorOf(engine) });
   const responses = { 200: BytesSchema, 206: BytesSchema, 304: NoBodySchema, 400: ProblemSchema, 412: ProblemSchema, 416: ProblemSchema, 500: ProblemSchema, 503: ProblemSchema };
 
-  app.get(BOOK_URL, { schema: { querystring: NoQuerySchema, response: responses } }, async (request, reply) => {
-    let built;
-    try {
-      built = await store.book();
-    } catch (error) {
-      if (error instanceof BookRefused) throw new BookRefusedError(error.message);
-      throw error instanceof RenderBusy ? new RenderBusyError({ cause: error }) : new RenderFailed({ cause: error });
-    }
-    const entity = { size: built.bytes, etag: strongEtag(built.sha256), lastModified: built.modified, contentType: EPUB_MEDIA_TYPE, cacheControl: BOOK_CACHE_CONTROL };
-    return sendBytes(request, reply, { entity, body: { file: built.file } });
+  // A browser cannot show a book: it saves it, under the content pack's name.
+  const disposition = `attachment; filename="${catalog.pack.info.id}.epub"`;
+
+  // GET and HEAD together, as for the audio: Fastify's own HEAD route would answer a Content-Length of 0.
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: BOOK_URL,
+    schema: { querystring: NoQuerySchema, response: responses },
+    handler: async (request, reply) => {
+      let built;
+      try {
+        built = await store.book();
+      } catch (error) {
+        if (error instanceof BookRefused) throw new BookRefusedError(error.message);
+        throw error instanceof RenderBusy ? new RenderBusyError({ cause: error }) : new RenderFailed({ cause: error });
+      }
+      const entity = { size: built.bytes, etag: strongEtag(built.sha256), lastModified: built.modified, contentType: EPUB_MEDIA_TYPE, cacheControl: BOOK_CACHE_CONTROL };
+      return sendBytes(request, reply.header('content-disposition', disposition), { entity, body: { file: built.file } });
+    },
   });
 };
 
