@@ -77,8 +77,9 @@ export async function companion(app: FastifyInstance, options: CompanionOptions)
   await app.register(voiceRoutes, { catalog, engine, voices });
   await app.register(people, { catalog });
   await app.register(pronounce, { catalog, engine });
-  await app.register(feed, { catalog, renditions, baseUrl: options.baseUrl, cover: await loadCover() });
-  await app.register(book, { catalog, renditions, engine, folder: options.bookDir ?? path.join(path.dirname(path.resolve(siteDir)), 'book') });
+  const cover = await loadCover();
+  await app.register(feed, { catalog, renditions, baseUrl: options.baseUrl, cover });
+  await app.register(book, { catalog, renditions, engine, cover, folder: options.bookDir ?? path.join(path.dirname(path.resolve(siteDir)), 'book') });
   const assetsFolder = path.join(path.resolve(siteDir), ASSETS_FOLDER) + path.sep;
   // Pages, the service worker and the fingerprinted assets, each with its gzip and brotli copy.
   await app.register(fastifyStatic, {

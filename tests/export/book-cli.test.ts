@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CacheStore } from '../../server/src/renditions/cache-store.js';
-import type { Timeline } from '../../server/src/renditions/timings.js';
+import type { Timeline } from '../../server/src/shared/timeline.js';
 import { ROOT } from '../helpers/paths.js';
 
 const EXPORT_CLI = path.join(ROOT, 'dist', 'server', 'cli', 'export.js');

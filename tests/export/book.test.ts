@@ -28,7 +28,7 @@ import { availableEncoders } from '../../server/src/audio/encoders.js';
 import { createCatalog, type Catalog } from '../../server/src/catalog.js';
 import { loadContentPack } from '../../server/src/content/load.js';
 import { createRenditions } from '../../server/src/renditions/renditions.js';
-import type { Timeline } from '../../server/src/renditions/timings.js';
+import type { Timeline } from '../../server/src/shared/timeline.js';
 import { selectSpeechEngine } from '../../server/src/speech/select.js';
 import { chromiumPath } from '../helpers/browser.js';
 import { readZip, type ZipEntry } from '../helpers/epub.js';

@@ -50,7 +50,7 @@ describe('GET /book.epub', () => {
     expect(body.subarray(30, 58).toString('latin1')).toBe('mimetypeapplication/epub+zip');
     const files = await readEpubText(body);
     expect(files.get('EPUB/package.opf')).toContain('<dc:title>Night Radio: a test companion</dc:title>');
-    expect(files.get('EPUB/package.opf')).toMatch(/<meta property="media:narrator">the speech engine espeak-ng [^<]+, voice English \(America\)<\/meta>/);
+    expect(files.get('EPUB/package.opf')).toMatch(/<meta property="media:narrator">the speech engine espeak-ng [^<]+ \(voice: English, United States\)<\/meta>/);
 
     const head = await app.inject({ method: 'HEAD', url: '/book.epub' });
     expect(head.statusCode).toBe(200);

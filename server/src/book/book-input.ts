@@ -4,7 +4,8 @@
  * transcript come from), plus who narrates.
  */
 import type { Catalog, CatalogEntry } from '../catalog.js';
-import type { Timeline } from '../renditions/timings.js';
+import type { Timeline } from '../shared/timeline.js';
+import type { BookCover } from './cover.js';
 
 /** One episode as the book reads it: the narration, and the render it was spoken in. */
 export interface BookEpisode {
@@ -24,4 +25,5 @@ export interface BookInput {
   readonly narrator: string;
   /** When this book was made (`dcterms:modified`, and every file's date in the container). */
   readonly modified: Date;
+  readonly cover: BookCover;
 }

@@ -51,5 +51,5 @@ export async function gatherEpisodes(catalog: Catalog, renditions: Renditions, o
 export async function narratorOf(engine: Pick<SpeechEngine, 'name' | 'version' | 'voices'>): Promise<string> {
   const voices = await engine.voices();
   const voice = voices.find((v) => v.id === DEFAULT_VOICE_ID) ?? voices[0];
-  return `the speech engine ${engine.name} ${engine.version}${voice === undefined ? '' : `, voice ${voice.name}`}`;
+  return `the speech engine ${engine.name} ${engine.version}${voice === undefined ? '' : ` (voice: ${voice.name})`}`;
 }

@@ -13,6 +13,7 @@ import type { Catalog } from '../catalog.js';
 import { writeAtomic } from '../files.js';
 import type { Renditions } from '../renditions/renditions.js';
 import type { BookEpisode } from './book-input.js';
+import type { BookCover } from './cover.js';
 import { gatherEpisodes, type GatherOptions } from './book-sources.js';
 import { makeBook } from './book.js';
 
@@ -38,6 +39,7 @@ export interface BookStoreOptions {
   readonly renditions: Renditions;
   /** `media:narrator`: the engine and voice. */
   readonly narrator: string;
+  readonly cover: BookCover;
   /** Where built books are kept; created when missing. */
   readonly folder: string;
 }
@@ -48,14 +50,15 @@ export interface BookStore {
 }
 
 /** What the book is made from, as one hash: its file name. */
-function bookKey(catalog: Catalog, narrator: string, episodes: readonly BookEpisode[]): string {
+function bookKey(catalog: Catalog, narrator: string, cover: BookCover, episodes: readonly BookEpisode[]): string {
   // The pack's folder is where it is, not what it says.
   const pack = { ...catalog.pack, dir: undefined };
-  return sha256(JSON.stringify([BOOK_REVISION, pack, narrator, episodes.map((e) => [e.entry.episode.id, e.audioSha256, e.timeline])]));
+  const art = [cover.href, cover.alt, sha256(cover.data)];
+  return sha256(JSON.stringify([BOOK_REVISION, pack, narrator, art, episodes.map((e) => [e.entry.episode.id, e.audioSha256, e.timeline])]));
 }
 
 export function createBookStore(options: BookStoreOptions): BookStore {
-  const { catalog, narrator, folder } = options;
+  const { catalog, narrator, cover, folder } = options;
   let latest: { key: string; book: BuiltBook } | undefined;
   const building = new Map<string, Promise<BuiltBook>>();
 
@@ -65,7 +68,7 @@ export function createBookStore(options: BookStoreOptions): BookStore {
     const found = await stat(file).catch(() => undefined);
     if (found !== undefined) return { file, bytes: found.size, sha256: sha256(await readFile(file)), modified: found.mtime };
     const modified = new Date();
-    const bytes = await makeBook({ catalog, episodes, narrator, modified });
+    const bytes = await makeBook({ catalog, episodes, narrator, cover, modified });
     await mkdir(folder, { recursive: true });
     await writeAtomic(file, bytes);
     // The books this one replaces (temporary files of builds under way elsewhere end in .tmp and stay).
@@ -77,7 +80,7 @@ export function createBookStore(options: BookStoreOptions): BookStore {
   return {
     async book(gather = {}) {
       const episodes = await gatherEpisodes(catalog, options.renditions, gather);
-      const key = bookKey(catalog, narrator, episodes);
+      const key = bookKey(catalog, narrator, cover, episodes);
       // The book built last, unless its file went (a cache cleared by hand): then it is built again.
       if (latest?.key === key && (await stat(latest.book.file).catch(() => undefined)) !== undefined) return latest.book;
       let job = building.get(key);

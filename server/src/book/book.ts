@@ -8,7 +8,6 @@ import { BOOK_CSS } from './book-css.js';
 import type { BookInput } from './book-input.js';
 import { bookPaths, itemIds } from './book-paths.js';
 import { sentenceClips } from './clips.js';
-import { COVER, coverSvg } from './cover.js';
 import { epubContainer, type BookFile } from './epub-container.js';
 import { episodeDocument } from './episode-document.js';
 import { navDocument } from './nav-document.js';
@@ -53,7 +52,7 @@ export async function makeBook(input: BookInput): Promise<Buffer> {
     add({ id, href, mediaType: XHTML, ...extra }, { href, data });
 
   addDocument('nav', bookPaths.nav, navDocument(book, catalog), { properties: 'nav' });
-  addDocument('title-page', bookPaths.titlePage, titlePage(book, catalog, input.narrator));
+  addDocument('title-page', bookPaths.titlePage, titlePage(book, catalog, input.narrator, input.cover));
   const overlays = input.episodes.map((episode, i) => {
     const id = episode.entry.episode.id;
     const overlay = overlayDocument(catalog, episode, clips[i] ?? []);
@@ -69,7 +68,8 @@ export async function makeBook(input: BookInput): Promise<Buffer> {
     add({ id: itemIds.lexicon(language), href, mediaType: 'application/pls+xml' }, { href, data: pronunciationLexicon(catalog.pack.lexicon, language) });
   }
   add({ id: 'stylesheet', href: bookPaths.stylesheet, mediaType: 'text/css' }, { href: bookPaths.stylesheet, data: BOOK_CSS });
-  add({ id: 'cover', href: COVER.href, mediaType: COVER.mediaType, properties: 'cover-image' }, { href: COVER.href, data: coverSvg(catalog.pack.info.title, 'A talking book') });
+  const { cover } = input;
+  add({ id: 'cover', href: cover.href, mediaType: cover.mediaType, properties: 'cover-image' }, { href: cover.href, data: cover.data });
 
   const spine = ['title-page', 'nav', ...input.episodes.map((episode) => itemIds.episode(episode.entry.episode.id)), 'cast', 'names'];
   const opf = packageDocument({ catalog, modified: input.modified, narrator: input.narrator, items, spine, overlays, accessibilitySummary: ACCESSIBILITY_SUMMARY });

@@ -4,17 +4,14 @@
  */
 import type { Catalog } from '../catalog.js';
 import { html } from '../site/html.js';
-import { COVER } from './cover.js';
+import type { BookCover } from './cover.js';
 import { textHtml, xhtmlDocument, type BookText } from './xhtml.js';
 
-/** The cover's text alternative, on the title page and nowhere else needed. */
-export const coverAlt = (catalog: Catalog): string => `Cover: ${catalog.pack.info.title}, a talking book, in light letters on a dark blue night under a pale moon.`;
-
-export function titlePage(book: BookText, catalog: Catalog, narrator: string): string {
+export function titlePage(book: BookText, catalog: Catalog, narrator: string, cover: BookCover): string {
   const { info } = catalog.pack;
   const body = html`<section epub:type="titlepage" id="title-page" aria-labelledby="book-title">
 <h1 id="book-title">${textHtml(book, info.title)}</h1>
-<p class="cover"><img src="${COVER.href}" alt="${coverAlt(catalog)}"/></p>
+<p class="cover"><img src="${cover.href}" alt="${cover.alt}"/></p>
 <p>${textHtml(book, info.description)}</p>
 <p>Read aloud by ${narrator}. Each sentence is highlighted as it is heard; the facts in it are in our own words, from the articles below.</p>
 <h2 id="listening">How to listen</h2>

@@ -7,9 +7,11 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { loadCover } from '../artwork/cover.js';
 import { availableEncoders } from '../audio/encoders.js';
 import { gatherEpisodes, narratorOf, type GatherProgress } from '../book/book-sources.js';
 import { makeBook } from '../book/book.js';
+import { bookCover } from '../book/cover.js';
 import { createCatalog } from '../catalog.js';
 import type { EngineChoice } from '../config.js';
 import { loadContentPack } from '../content/load.js';
@@ -48,6 +50,7 @@ async function refuseUnwritable(file: string): Promise<void> {
 export async function exportBook(settings: BookExportSettings): Promise<{ bytes: number; episodes: number; engine: string }> {
   await refuseUnwritable(settings.file);
   const catalog = createCatalog(await loadContentPack(settings.contentDir));
+  const cover = await bookCover(await loadCover());
   const { engine } = await selectSpeechEngine(settings.engine);
   try {
     const renditions = createRenditions({ engine, encoders: await availableEncoders(), cacheDir: settings.cacheDir });
@@ -55,7 +58,7 @@ export async function exportBook(settings: BookExportSettings): Promise<{ bytes:
       ...(settings.onProgress === undefined ? {} : { onProgress: settings.onProgress }),
       ...(settings.signal === undefined ? {} : { signal: settings.signal }),
     });
-    const book = await makeBook({ catalog, episodes, narrator: await narratorOf(engine), modified: new Date() });
+    const book = await makeBook({ catalog, episodes, narrator: await narratorOf(engine), cover, modified: new Date() });
     await writeAtomic(settings.file, book);
     return { bytes: book.length, episodes: episodes.length, engine: engine.name };
   } finally {

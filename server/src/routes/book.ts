@@ -4,11 +4,13 @@
  * changes; sent with ranges and validators like the audio.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Cover } from '../artwork/cover.js';
 import type { Catalog } from '../catalog.js';
 import { BOOK_URL, EPUB_MEDIA_TYPE } from '../book/book-paths.js';
 import { BookRefused } from '../book/book.js';
 import { createBookStore } from '../book/book-store.js';
 import { narratorOf } from '../book/book-sources.js';
+import { bookCover } from '../book/cover.js';
 import { BookRefusedError, RenderBusyError, RenderFailed } from '../errors.js';
 import { strongEtag } from '../http/byte-ranges.js';
 import { RenderBusy, type Renditions } from '../renditions/renditions.js';
@@ -23,12 +25,14 @@ export interface BookRouteOptions {
   readonly catalog: Catalog;
   readonly renditions: Renditions;
   readonly engine: SpeechEngine;
+  /** The show's cover art, the book's cover too. */
+  readonly cover: Cover;
   /** Where built books are kept. */
   readonly folder: string;
 }
 
-const book: FastifyPluginAsyncTypebox<BookRouteOptions> = async (app, { catalog, renditions, engine, folder }) => {
-  const store = createBookStore({ catalog, renditions, folder, narrator: await narratorOf(engine) });
+const book: FastifyPluginAsyncTypebox<BookRouteOptions> = async (app, { catalog, renditions, engine, cover, folder }) => {
+  const store = createBookStore({ catalog, renditions, folder, narrator: await narratorOf(engine), cover: await bookCover(cover) });
   const responses = { 200: BytesSchema, 206: BytesSchema, 304: NoBodySchema, 400: ProblemSchema, 412: ProblemSchema, 416: ProblemSchema, 500: ProblemSchema, 503: ProblemSchema };
 
   // A browser cannot show a book: it saves it, under the content pack's name.

@@ -8,12 +8,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadCover } from '../../../server/src/artwork/cover.js';
 import type { BookEpisode } from '../../../server/src/book/book-input.js';
+import { bookCover, type BookCover } from '../../../server/src/book/cover.js';
 import { makeBook, BookRefused } from '../../../server/src/book/book.js';
 import { bookIdentifier, nameBasedUuid } from '../../../server/src/book/package-document.js';
 import { createCatalog, type Catalog } from '../../../server/src/catalog.js';
 import { loadContentPack } from '../../../server/src/content/load.js';
-import type { Timeline } from '../../../server/src/renditions/timings.js';
+import type { Timeline } from '../../../server/src/shared/timeline.js';
 import { readEpubText, readZip } from '../../helpers/epub.js';
 import { ROOT } from '../../helpers/paths.js';
 
@@ -23,6 +25,7 @@ const MODIFIED = new Date('2024-05-01T12:00:00Z');
 let catalog: Catalog;
 let work: string;
 let audioFile: string;
+let cover: BookCover;
 
 /** Every sentence a second long, one after another: the time line a render could give. */
 function evenTimeline(entry: Catalog['entries'][number]): Timeline {
@@ -38,10 +41,11 @@ function evenTimeline(entry: Catalog['entries'][number]): Timeline {
 const episodes = (change: (timeline: Timeline, episodeId: string) => Timeline = (t) => t): BookEpisode[] =>
   catalog.entries.map((entry) => ({ entry, timeline: change(evenTimeline(entry), entry.episode.id), audioFile, audioSha256: 'not-checked-here' }));
 
-const book = (list = episodes()) => makeBook({ catalog, episodes: list, narrator: 'a test narrator', modified: MODIFIED });
+const book = (list = episodes()) => makeBook({ catalog, episodes: list, narrator: 'a test narrator', cover, modified: MODIFIED });
 
 beforeAll(async () => {
   catalog = createCatalog(await loadContentPack(NIGHT_RADIO));
+  cover = await bookCover(await loadCover());
   work = await mkdtemp(path.join(tmpdir(), 'atl-book-unit-'));
   // Stands in for the MP3: the container copies it as it is.
   audioFile = path.join(work, 'audio.mp3');
@@ -130,6 +134,12 @@ describe('names and how to say them', () => {
     expect(french).toContain('<grapheme>Elodie Marchal</grapheme>');
     expect(french).toContain('<phoneme>elɔdi maʁʃal</phoneme>');
     expect(french).not.toContain('Ines Varga');
+  });
+
+  test('the cover is the show\'s art, marked as the cover image, on the title page with the art\'s text alternative', () => {
+    expect(files.get('EPUB/package.opf')).toContain('<item id="cover" href="cover.png" media-type="image/png" properties="cover-image"/>');
+    expect(files.get('EPUB/title.xhtml')).toContain(`<img src="cover.png" alt="${cover.alt.replace(/"/g, '&quot;')}"/>`);
+    expect(cover.alt).toMatch(/^Cover art: /);
   });
 
   test('headings are the spoken title without the full stop the narration adds', () => {
