@@ -6,11 +6,11 @@
  * book. Built books are written whole or not at all (`writeAtomic`); the one
  * they replace is removed.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog } from '../catalog.js';
 import { writeAtomic } from '../files.js';
+import { sha256 } from '../renditions/cache-store.js';
 import type { Renditions } from '../renditions/renditions.js';
 import type { BookEpisode } from './book-input.js';
 import type { BookCover } from './cover.js';
@@ -22,8 +22,6 @@ import { makeBook } from './book.js';
  * a book built by an older version is then built again.
  */
 export const BOOK_REVISION = 1;
-
-const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 export interface BuiltBook {
   /** The EPUB on disk. */
