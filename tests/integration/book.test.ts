@@ -84,7 +84,7 @@ describe('GET /book.epub', () => {
   test('the player\'s downloads and the feed\'s channel link to it', async () => {
     const { app } = companion!;
     const page = await app.inject({ method: 'GET', url: '/' });
-    expect(page.body).toMatch(/<a href="\/book\.epub" download="talking-book\.epub">Talking book of every episode/);
+    expect(page.body).toMatch(/<a href="\/book\.epub" download="talking-book\.epub">Talking book, EPUB 3 with narration \(every episode\)<\/a>/);
     const feed = await app.inject({ method: 'GET', url: '/feed.xml' });
     expect(feed.body).toMatch(/<channel>[\s\S]*<atom:link href="http:\/\/localhost(:\d+)?\/book\.epub" rel="related" type="application\/epub\+zip" title="[^"]+"\/>[\s\S]*<item>/);
   });

@@ -132,7 +132,7 @@ export function playerSection(entry: CatalogEntry, showTitle: string, language: 
           <li><a href="${files.wav}" download="${episode.id}.wav">Audio, WAV (larger)</a></li>
           <li><a href="${files.transcriptHtml}" download="${episode.id}-transcript.html">Transcript, HTML</a></li>
           <li><a href="${files.captions}" download="${episode.id}.vtt">Captions, WebVTT</a></li>
-          <li><a href="${BOOK_URL}" download="talking-book.epub">Talking book of every episode, text and narration together (EPUB 3, for Thorium and DAISY players)</a></li>
+          <li><a href="${BOOK_URL}" download="talking-book.epub">Talking book, EPUB 3 with narration (every episode)</a></li>
         </ul>
         <p class="offline" data-module="offline" hidden><button type="button">Save for offline</button> <span class="status" data-offline-status></span></p>
       </div>
