@@ -8,7 +8,7 @@
  * The export is made the way a host makes it: the built CLI,
  * `node dist/server/cli/export.js --out DIR --base-url URL`.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -62,6 +62,21 @@ beforeAll(async () => {
   handle = sirv(out, { etag: true, brotli: true, gzip: true, dev: false });
   browser = await launchBrowser();
 }, 300_000);
+
+/**
+ * The export command as a process, with the event loop free meanwhile. (Blocking it, as
+ * spawnSync does, for longer than the static host keeps an idle connection, lets the host close
+ * one in the same turn as the next fetch reuses it: ECONNRESET on a busy machine.)
+ */
+function exportCommand(args: readonly string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [EXPORT_CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -132,7 +147,7 @@ describe('the export', () => {
     const precious = path.join(work, 'notes');
     await mkdir(precious);
     await writeFile(path.join(precious, 'diary.txt'), 'mine');
-    const result = spawnSync(process.execPath, [EXPORT_CLI, '--out', precious, '--base-url', baseUrl, '--content', NIGHT_RADIO], { encoding: 'utf8' });
+    const result = await exportCommand(['--out', precious, '--base-url', baseUrl, '--content', NIGHT_RADIO]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`${precious} holds other files (diary.txt)`);
     expect(result.stderr).toContain('Nothing was exported.');
@@ -146,7 +161,7 @@ describe('the export', () => {
     delete show.title;
     await writeFile(path.join(pack, 'show.json'), JSON.stringify(show));
     const target = path.join(work, 'never-written');
-    const result = spawnSync(process.execPath, [EXPORT_CLI, '--out', target, '--base-url', baseUrl, '--content', pack], { encoding: 'utf8' });
+    const result = await exportCommand(['--out', target, '--base-url', baseUrl, '--content', pack]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/show\.json.*title/);
     expect(result.stderr).toContain('Nothing was exported.');
