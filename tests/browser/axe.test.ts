@@ -3,31 +3,12 @@
  * contrast) finds nothing in any state of the player, each state reached as a
  * listener reaches it (see player-states.ts, which the interaction tests share).
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startCompanion, type TestCompanion } from '../helpers/app.js';
-import { axeViolations, describeViolations, launchBrowser } from '../helpers/browser.js';
-import { assertBuilt } from './built.js';
-import { NIGHT_RADIO, reach, STATES } from './player-states.js';
-
-let companion: TestCompanion;
-let browser: Browser;
-let baseUrl: string;
-
-beforeAll(async () => {
-  assertBuilt();
-  companion = await startCompanion(NIGHT_RADIO);
-  baseUrl = await companion.app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await companion?.close();
-});
+import { describe, expect } from 'vitest';
+import { axeViolations, browserTest as test, describeViolations } from '../helpers/browser.js';
+import { reach, STATES } from './player-states.js';
 
 describe('axe-core in every state of the player', () => {
-  test.each(STATES)('$name: no violations', async (s) => {
+  test.for(STATES)('$name: no violations', async (s, { browser, baseUrl }) => {
     const { page, errors, close } = await reach(browser, baseUrl, s);
     try {
       const violations = await axeViolations(page);

@@ -6,29 +6,13 @@
  * every scheme; follow-along scrolls only its own box, instantly under reduced
  * motion, and when switched off nothing the listener sees moves.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startCompanion, type TestCompanion } from '../helpers/app.js';
-import { launchBrowser, openPage } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
+import { startCompanion } from '../helpers/app.js';
+import { browserTest as test, openPage } from '../helpers/browser.js';
 import { CONTENT_DIR } from '../helpers/paths.js';
-import { assertBuilt } from './built.js';
-import { audioState, expectOneAnnouncement, NIGHT_RADIO, openPlayer, reach, state, tabTo } from './player-states.js';
+import { audioState, expectOneAnnouncement, openPlayer, pageTasksDone, reach, state, tabTo } from './player-states.js';
 
-let companion: TestCompanion;
-let browser: Browser;
-let baseUrl: string;
-
-beforeAll(async () => {
-  assertBuilt();
-  companion = await startCompanion(NIGHT_RADIO);
-  baseUrl = await companion.app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await companion?.close();
-});
 
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
@@ -61,7 +45,7 @@ async function drawnColumns(page: Page, selector: string): Promise<number> {
 }
 
 describe('without JavaScript', () => {
-  test('the page offers native audio controls with tracks, the transcript, cards and working downloads', async () => {
+  test('the page offers native audio controls with tracks, the transcript, cards and working downloads', async ({ browser, baseUrl }) => {
     const { page, close } = await openPage(browser, `${baseUrl}/`, { javaScriptEnabled: false });
     const audio = await page.evaluate(() => {
       const a = document.querySelector('audio')!;
@@ -90,7 +74,7 @@ describe('without JavaScript', () => {
 });
 
 describe('people in the real content', () => {
-  test('every person a transcript paragraph names (even by surname alone) has a "Who is this?" link to their card', async () => {
+  test('every person a transcript paragraph names (even by surname alone) has a "Who is this?" link to their card', async ({ browser }) => {
     // The project's own pack, pages only: nothing is rendered to audio here.
     const real = await startCompanion(CONTENT_DIR);
     const { page, close } = await openPage(browser, 'about:blank', { javaScriptEnabled: false });
@@ -131,7 +115,7 @@ describe('people in the real content', () => {
 });
 
 describe('reflow, text size and targets', () => {
-  test('no horizontal scroll at 320 CSS px, nor with text at 200%', async () => {
+  test('no horizontal scroll at 320 CSS px, nor with text at 200%', async ({ browser, baseUrl }) => {
     const narrow = await reach(browser, baseUrl, state('320 px wide'));
     expect(await overflow(narrow.page)).toBe(0);
     // The position slider takes a line of its own rather than shrinking to a stub beside its label and clock.
@@ -156,7 +140,7 @@ describe('reflow, text size and targets', () => {
     await close();
   });
 
-  test('every control is at least 44 by 44 CSS px (sentences and links in running text excepted, as WCAG allows)', async () => {
+  test('every control is at least 44 by 44 CSS px (sentences and links in running text excepted, as WCAG allows)', async ({ browser, baseUrl }) => {
     const { page, close } = await openPlayer(browser, baseUrl);
     await page.locator('.settings summary').click();
     const small = await page
@@ -174,7 +158,7 @@ describe('reflow, text size and targets', () => {
 });
 
 describe('colour schemes', () => {
-  test.each(['initial', 'dark scheme', 'forced colors emulated'])('%s: both sliders show their whole track, not just a thumb', async (name) => {
+  test.for(['initial', 'dark scheme', 'forced colors emulated'])('%s: both sliders show their whole track, not just a thumb', async (name, { browser, baseUrl }) => {
     const { page, close } = await reach(browser, baseUrl, state(name));
     // Focus rings would draw on every column too: take it off the sliders' way.
     await page.locator('[data-module="play-button"]').focus();
@@ -182,7 +166,7 @@ describe('colour schemes', () => {
     await close();
   });
 
-  test('dark scheme and forced colors keep the current sentence marked and focus visible', async () => {
+  test('dark scheme and forced colors keep the current sentence marked and focus visible', async ({ browser, baseUrl }) => {
     const dark = await reach(browser, baseUrl, state('dark scheme'));
     expect(await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(18, 18, 18)');
     await dark.close();
@@ -228,16 +212,15 @@ describe('follow-along', () => {
     const pageScroll = await page.evaluate(() => scrollY);
     await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), 'Chapter 3: The storm');
     await page.waitForFunction(() => document.querySelector('[data-chapter="2"]') !== null && document.querySelector('a.sentence[aria-current="true"]')?.getAttribute('data-sentence')?.startsWith('c3') === true);
+    await pageTasksDone(page);
     return pageScroll;
   }
 
-  test('scrolls its own box to the spoken sentence (not the page), instantly under reduced motion', async () => {
+  test('scrolls its own box to the spoken sentence (not the page), instantly under reduced motion', async ({ browser, baseUrl }) => {
     for (const reducedMotion of ['no-preference', 'reduce'] as const) {
       const { page, close } = await openPlayer(browser, baseUrl, '/', { viewport: { width: 800, height: 420 }, reducedMotion });
       await spyOnScrolls(page);
       const pageScroll = await playLastChapter(page);
-      // The box is asked to scroll once the current sentence is in the last chapter.
-      await page.waitForFunction(() => (window as unknown as { __scrolls: string[] }).__scrolls.length > 0);
       expect(await scrolls(page), reducedMotion).toContain(reducedMotion === 'reduce' ? 'instant' : 'smooth');
       await page.waitForFunction(() => document.querySelector('[data-swap="transcript"]')!.scrollTop > 0);
       // The page itself stayed put, so the focused control is still in view.
@@ -322,7 +305,7 @@ describe('follow-along', () => {
     },
   ];
 
-  test.each(jumps)('switched off, nothing the listener sees moves: $name', async ({ boxScrolled, ready }) => {
+  test.for(jumps)('switched off, nothing the listener sees moves: $name', async ({ boxScrolled, ready }, { browser, baseUrl }) => {
     const { page, errors, close } = await openPlayer(browser, baseUrl, '/', { viewport: { width: 800, height: 420 } });
     await page.locator('.settings summary').focus();
     await page.keyboard.press('Enter');
@@ -355,7 +338,7 @@ describe('follow-along', () => {
     await close();
   });
 
-  test('switched back on, it goes to the spoken sentence', async () => {
+  test('switched back on, it goes to the spoken sentence', async ({ browser, baseUrl }) => {
     const { page, close } = await openPlayer(browser, baseUrl, '/', { viewport: { width: 800, height: 420 }, reducedMotion: 'reduce' });
     await page.locator('.settings summary').click();
     await page.locator('#follow').uncheck();

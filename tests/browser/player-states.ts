@@ -4,14 +4,10 @@
  * at the same pages. Also the small drivers those tests need: focusing by Tab,
  * and watching the one announcer.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { openPage, type OpenedPage, type PageOptions } from '../helpers/browser.js';
 
-/** A made-up two-episode show: episode 1 has three chapters, episode 2 names people. */
-export const NIGHT_RADIO = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'night-radio');
 export const FIRST = { id: 'the-tower', title: 'The tower', path: '/' } as const;
 export const SECOND = { id: 'the-makers', title: 'The makers', path: '/episodes/the-makers/' } as const;
 
@@ -74,18 +70,23 @@ export async function watchAnnouncements(page: Page): Promise<void> {
 
 export const announcements = (page: Page): Promise<string[]> => page.evaluate(() => (window as unknown as { __announced: string[] }).__announced.map((t) => t.trim()));
 
-/** How long the announcer must stay quiet after an action's announcement before we count. */
-const SETTLE_MS = 400;
+/**
+ * Lets every task the page has queued run (two animation frames, then a task):
+ * what one event dispatch set off is done by then. Not a wait for time to pass.
+ */
+export const pageTasksDone = (page: Page): Promise<void> =>
+  page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 0)))));
 
 /**
  * Runs one listener action and checks the announcer changed exactly once,
- * to `expected`. Returns what it said.
+ * to `expected`. Returns what it said. A second announcement the action set
+ * off later shows up as an extra one in the next action's check.
  */
 export async function expectOneAnnouncement(page: Page, action: () => Promise<unknown>, expected: string | RegExp): Promise<string> {
   const before = (await announcements(page)).length;
   await action();
   await page.waitForFunction((n) => (window as unknown as { __announced: string[] }).__announced.length > n, before, { timeout: 15_000 });
-  await page.waitForTimeout(SETTLE_MS);
+  await pageTasksDone(page);
   const said = (await announcements(page)).slice(before);
   expect(said, `announcements after one action: ${JSON.stringify(said)}`).toHaveLength(1);
   if (typeof expected === 'string') expect(said[0]).toBe(expected);
@@ -129,7 +130,7 @@ export const STATES: readonly PlayerPageState[] = [
       await tabTo(page, '[data-request="chapter"][data-direction="1"]');
       await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), 'Chapter 2: The listener');
       await page.waitForFunction(() => document.querySelector('audio')!.currentTime > 18.5, undefined, { timeout: 10_000 });
-      await expectOneAnnouncement(page, () => page.keyboard.press('Alt+Shift+KeyP'), 'Paused');
+      await expectOneAnnouncement(page, () => page.keyboard.press('Alt+Shift+KeyS'), 'Paused');
     },
   },
   {

@@ -7,28 +7,11 @@
  * inside the player, dialogs that trap and give focus back, and names as
  * Chromium gives them to screen readers.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startCompanion, type TestCompanion } from '../helpers/app.js';
-import { launchBrowser } from '../helpers/browser.js';
-import { assertBuilt } from './built.js';
-import { announcements, audioState, expectOneAnnouncement, FIRST, focused, NIGHT_RADIO, openPlayer, playerReady, playFromKeyboard, reach, SECOND, state, tabTo, watchAnnouncements } from './player-states.js';
+import type { Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
+import { browserTest as test } from '../helpers/browser.js';
+import { announcements, audioState, expectOneAnnouncement, FIRST, focused, openPlayer, pageTasksDone, playerReady, playFromKeyboard, reach, SECOND, state, tabTo, watchAnnouncements } from './player-states.js';
 
-let companion: TestCompanion;
-let browser: Browser;
-let baseUrl: string;
-
-beforeAll(async () => {
-  assertBuilt();
-  companion = await startCompanion(NIGHT_RADIO);
-  baseUrl = await companion.app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await companion?.close();
-});
 
 /** Relative luminance and contrast, as WCAG defines them, of `rgb(...)` strings. */
 function contrast(a: string, b: string): number {
@@ -91,7 +74,7 @@ async function pressKeepingFocus(page: Page, key: string): Promise<void> {
 }
 
 describe('the player page in Chromium', () => {
-  test('the player is a labelled region, with the transcript, chapters, names and cards as content', async () => {
+  test('the player is a labelled region, with the transcript, chapters, names and cards as content', async ({ browser, baseUrl }) => {
     const { page, errors, close } = await reach(browser, baseUrl, state('initial'));
     expect(await page.getByRole('region', { name: `Player: ${FIRST.title}` }).count()).toBe(1);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(FIRST.title);
@@ -120,7 +103,7 @@ describe('the player page in Chromium', () => {
     await close();
   });
 
-  test('marks for the eye ("(now)", "(this page)") stay out of the names Chromium gives screen readers', async () => {
+  test('marks for the eye ("(now)", "(this page)") stay out of the names Chromium gives screen readers', async ({ browser, baseUrl }) => {
     const { page, errors, close } = await reach(browser, baseUrl, state('initial'));
     const marks = await page.evaluate(() =>
       ['.chapters a[aria-current="true"]', '.episodes a[aria-current="page"]'].map((selector) => getComputedStyle(document.querySelector(selector)!, '::after').content),
@@ -132,7 +115,7 @@ describe('the player page in Chromium', () => {
     await close();
   });
 
-  test('the keyboard alone reaches and operates every control, focus visible and kept, one announcement each', async () => {
+  test('the keyboard alone reaches and operates every control, focus visible and kept, one announcement each', async ({ browser, baseUrl }) => {
     const { page, errors, close } = await reach(browser, baseUrl, state('initial'));
     const stops: string[] = [];
     const step = async (selector: string) => {
@@ -159,6 +142,13 @@ describe('the player page in Chromium', () => {
     expect(await page.locator('#seek').getAttribute('aria-valuetext')).toBe('15 seconds of 36 seconds');
     await pressKeepingFocus(page, 'Home');
     expect(await page.locator('#seek').getAttribute('aria-valuetext')).toBe('0 seconds of 36 seconds');
+
+    await step('[data-move="previous"]');
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Enter'), 'This is the first sentence');
+    await step('[data-move="repeat"]');
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Enter'), 'The tower.');
+    await step('[data-move="next"]');
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Enter'), 'A voice on the radio, and who hears it.');
 
     await step('[data-request="chapter"][data-direction="-1"]');
     await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Enter'), 'This is the first chapter');
@@ -190,7 +180,7 @@ describe('the player page in Chromium', () => {
     await expectOneAnnouncement(
       page,
       () => pressKeepingFocus(page, 'Enter'),
-      /^Episode 1 of 2: The tower\. Chapter 3 of 3: The storm\. 27 seconds of 36 seconds\. \d seconds left at 1\.25 times speed\.$/,
+      /^Episode 1 of 2: The tower\. Chapter 3 of 3: The storm\. (Sentence \d of \d: .+ )?27 seconds of 36 seconds\. \d seconds left at 1\.25 times speed\.$/,
     );
     expect(await page.locator('[data-where]').isVisible()).toBe(true);
     // The rest of the walk is about focus and announcements, not playback. On a loaded machine it
@@ -212,6 +202,11 @@ describe('the player page in Chromium', () => {
     await step('#skip-length');
     await pressKeepingFocus(page, 'ArrowDown');
     expect(await page.locator('[data-request="skip"][data-direction="1"]').textContent()).toBe('Forward 15 seconds');
+    // What previous and next move by: the time step follows the skip length.
+    await step('#step');
+    expect(await page.locator('#step option[value="time"]').textContent()).toBe('15 seconds');
+    await pressKeepingFocus(page, 'ArrowUp');
+    expect(await page.locator('#step').inputValue()).toBe('sentence');
     await step('#radio');
     await pressKeepingFocus(page, 'Space');
     expect(await page.locator('#radio').isChecked()).toBe(true);
@@ -268,6 +263,9 @@ describe('the player page in Chromium', () => {
       'Back 10 seconds',
       'Forward 10 seconds',
       'Position',
+      'Previous sentence',
+      'Repeat sentence',
+      'Next sentence',
       'Previous chapter',
       'Next chapter',
       'Previous episode',
@@ -281,6 +279,7 @@ describe('the player page in Chromium', () => {
       'Set sleep timer',
       'Settings',
       'Skip length',
+      'Alt+Shift+Comma and Alt+Shift+Full stop move by',
       'Radio: play the next episode when one ends',
       'Keyboard shortcuts (Alt+Shift with a key)',
       'Follow along in the transcript',
@@ -294,7 +293,7 @@ describe('the player page in Chromium', () => {
     await close();
   });
 
-  test('after the player, the keyboard alone reaches and operates the transcript, the names, the cards and the episode list', async () => {
+  test('after the player, the keyboard alone reaches and operates the transcript, the names, the cards and the episode list', async ({ browser, baseUrl }) => {
     // Every sound the page starts, to hear the names it plays.
     const { page, errors, close } = await openPlayer(browser, baseUrl, SECOND.path, {}, async (p) => {
       await p.addInitScript(() => {
@@ -385,13 +384,11 @@ describe('the player page in Chromium', () => {
     await close();
   });
 
-  test('audio really plays after the keyboard starts it, and a transcript sentence seeks to its cue', async () => {
+  test('audio really plays after the keyboard starts it, and a transcript sentence seeks to its cue', async ({ browser, baseUrl }) => {
     const { page, errors, close } = await reach(browser, baseUrl, state('playing'));
     const first = (await audioState(page)).time;
-    await page.waitForFunction((from) => document.querySelector('audio')!.currentTime > from + 0.4, first, { timeout: 15_000 });
-    const later = await audioState(page);
-    expect(later.paused).toBe(false);
-    expect(later.time).toBeGreaterThan(first + 0.4);
+    await page.waitForFunction((t) => document.querySelector('audio')!.currentTime > t + 0.4, first);
+    expect((await audioState(page)).paused).toBe(false);
 
     const timeline = (await page.evaluate(() => fetch('/api/episodes/the-tower/transcript.json').then((r) => r.json()))) as { sentences: { id: string; startMs: number }[] };
     const cue = timeline.sentences.find((s) => s.id === 'c3.s3');
@@ -414,46 +411,55 @@ describe('the player page in Chromium', () => {
     await close();
   });
 
-  test('"Speed 2 times" and chapters from shortcuts, which work only inside the player and can be turned off', async () => {
+  test('shortcuts work wherever focus is in the page, a transcript sentence included, never in a select, and can be turned off', async ({ browser, baseUrl }) => {
     const { page, errors, close } = await reach(browser, baseUrl, state('initial'));
     await tabTo(page, '[data-module="play-button"]');
     for (const rate of ['1.25', '1.5', '1.75', '2']) {
-      await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Alt+Shift+ArrowUp'), `Speed ${rate} times`);
+      await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Alt+Shift+Equal'), `Speed ${rate} times`);
     }
     expect((await audioState(page)).rate).toBe(2);
     await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Alt+Shift+PageDown'), 'Chapter 2: The listener');
     await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Alt+Shift+PageDown'), 'Chapter 3: The storm');
-    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Alt+Shift+KeyP'), `Playing: ${FIRST.title}`);
-    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Alt+Shift+KeyP'), 'Paused');
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Alt+Shift+KeyS'), `Playing: ${FIRST.title}`);
 
-    // Outside the player (a transcript sentence), the same keys do nothing.
-    await page.locator('a[data-sentence="c1.s2"]').focus();
+    // Reading along in the transcript, reached by Tab: the same keys pause and play there.
+    await tabTo(page, '[data-swap="transcript"] a[data-sentence]');
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Alt+Shift+KeyS'), 'Paused');
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Alt+Shift+KeyW'), /^Episode 1 of 2: The tower\. Chapter 3 of 3: The storm\./);
+    // On a "Who is this?" card's link, too.
+    await tabTo(page, '#cast > .card a[data-pronounce]');
+    await expectOneAnnouncement(page, () => pressKeepingFocus(page, 'Alt+Shift+Minus'), 'Speed 1.75 times');
+
+    // In a select, the keys are the select's: nothing is played, nothing changes speed (both happen at once when they do).
+    await page.locator('#sleep').focus();
     const said = (await announcements(page)).length;
-    await page.keyboard.press('Alt+Shift+KeyP');
-    await page.keyboard.press('Alt+Shift+ArrowUp');
-    await page.waitForTimeout(400);
-    expect((await announcements(page)).length).toBe(said);
-    expect(await audioState(page)).toMatchObject({ paused: true, rate: 2 });
+    await page.keyboard.press('Alt+Shift+KeyS');
+    await page.keyboard.press('Alt+Shift+Equal');
+    await pageTasksDone(page);
+    expect(await audioState(page)).toMatchObject({ paused: true, rate: 1.75 });
 
-    // Turned off in Settings, they do nothing inside the player either.
+    // Turned off in Settings, they do nothing anywhere.
     await page.locator('.settings summary').focus();
     await page.keyboard.press('Enter');
     await tabTo(page, '#shortcuts');
     await page.keyboard.press('Space');
     expect(await page.locator('#shortcuts').isChecked()).toBe(false);
-    await page.keyboard.press('Alt+Shift+KeyP');
-    await page.keyboard.press('Alt+Shift+ArrowDown');
-    await page.waitForTimeout(400);
+    for (const where of ['[data-module="play-button"]', '[data-swap="transcript"] a[data-sentence]']) {
+      await page.locator(where).first().focus();
+      await page.keyboard.press('Alt+Shift+KeyS');
+      await page.keyboard.press('Alt+Shift+Minus');
+      await pageTasksDone(page);
+      expect(await audioState(page), where).toMatchObject({ paused: true, rate: 1.75 });
+    }
     expect((await announcements(page)).length).toBe(said);
-    expect(await audioState(page)).toMatchObject({ paused: true, rate: 2 });
     expect(errors).toEqual([]);
     await close();
   });
 
-  test.each([
-    { remembered: 0.75, key: 'Alt+Shift+ArrowDown', said: ['Speed 0.5 times', 'Speed 0.5 times, the slowest'], rate: 0.5 },
-    { remembered: 3.75, key: 'Alt+Shift+ArrowUp', said: ['Speed 4 times', 'Speed 4 times, the fastest'], rate: 4 },
-  ])('speed reaches $rate times in quarter steps, and says when it can go no further', async ({ remembered, key, said, rate }) => {
+  test.for([
+    { remembered: 0.75, key: 'Alt+Shift+Minus', said: ['Speed 0.5 times', 'Speed 0.5 times, the slowest'], rate: 0.5 },
+    { remembered: 3.75, key: 'Alt+Shift+Equal', said: ['Speed 4 times', 'Speed 4 times, the fastest'], rate: 4 },
+  ])('speed reaches $rate times in quarter steps, and says when it can go no further', async ({ remembered, key, said, rate }, { browser, baseUrl }) => {
     const settings = JSON.stringify({ rate: remembered });
     const { page, errors, close } = await openPlayer(browser, baseUrl, '/', {}, async (p) => {
       await p.addInitScript((value) => localStorage.setItem('atl:settings', value), settings);
@@ -469,7 +475,7 @@ describe('the player page in Chromium', () => {
     await close();
   });
 
-  test('the slider time phrase is not pushed while playing, and follows the listener when they move it', async () => {
+  test('the slider follows the audio without speaking on a timer: not at all while focused, and a key moves it from the real position', async ({ browser, baseUrl }) => {
     const { page, errors, close } = await reach(browser, baseUrl, state('playing'));
     await page.evaluate(() => {
       const w = window as unknown as { __valuetexts: string[] };
@@ -477,32 +483,67 @@ describe('the player page in Chromium', () => {
       const seek = document.querySelector('#seek')!;
       new MutationObserver(() => w.__valuetexts.push(seek.getAttribute('aria-valuetext') ?? '')).observe(seek, { attributeFilter: ['aria-valuetext'] });
     });
-    // Unfocused and playing: at most one refresh in 3 seconds (it refreshes every 5).
-    await page.waitForTimeout(3000);
-    expect((await page.evaluate(() => (window as unknown as { __valuetexts: string[] }).__valuetexts)).length).toBeLessThanOrEqual(1);
-    // Focused: it never changes on its own...
+    const valuetexts = () => page.evaluate(() => (window as unknown as { __valuetexts: string[] }).__valuetexts.length);
+    const playedPast = (seconds: number) => page.waitForFunction((t) => document.querySelector('audio')!.currentTime > t, seconds, { timeout: 15_000 });
+    // Without focus, while 3 seconds play: at most one refresh (it refreshes every 5).
+    await playedPast((await audioState(page)).time + 3);
+    expect(await valuetexts()).toBeLessThanOrEqual(1);
+
+    // Tabbing to it, it says where the audio is now.
     await tabTo(page, '#seek');
-    const fixed = await page.locator('#seek').getAttribute('aria-valuetext');
-    await page.waitForTimeout(1500);
-    expect(await page.locator('#seek').getAttribute('aria-valuetext')).toBe(fixed);
-    // ...and a key moves it from where the audio really is, with the phrase of the new place.
+    const arrived = (await audioState(page)).time;
+    expect(Math.abs(Number(await page.locator('#seek').inputValue()) - arrived)).toBeLessThan(0.5);
+    // Focused, while 4 seconds play: no change at all.
+    const before = await valuetexts();
+    await playedPast(arrived + 4);
+    expect(await valuetexts()).toBe(before);
+    // A key moves it from where the audio really is now, not from where it was on arrival.
     const now = (await audioState(page)).time;
     await page.keyboard.press('ArrowRight');
     const moved = Number(await page.locator('#seek').inputValue());
-    expect(moved).toBeGreaterThan(now);
-    expect(await page.locator('#seek').getAttribute('aria-valuetext')).toBe(`${moved} seconds of 36 seconds`);
+    expect(moved).toBeGreaterThanOrEqual(now + 5);
+    expect(moved).toBeLessThan(now + 5.5);
+    expect(await page.locator('#seek').getAttribute('aria-valuetext')).toBe(`${Math.floor(moved)} seconds of 36 seconds`);
+    // A jump the listener makes with a shortcut while on the slider moves it too.
+    await expectOneAnnouncement(page, () => page.keyboard.press('Alt+Shift+PageUp'), /^Chapter \d: /);
+    const chapter = (await audioState(page)).time;
+    expect(Math.abs(Number(await page.locator('#seek').inputValue()) - chapter)).toBeLessThan(0.5);
     expect(errors).toEqual([]);
     await close();
   });
 
-  test('dialogs trap focus and give it back: the help dialog and a "Who is this?" card', async () => {
+  test('twenty fast key presses on the slider lose no step; Home is 0 and End the exact length', async ({ browser, baseUrl }) => {
+    const { page, errors, close } = await reach(browser, baseUrl, state('initial'));
+    await tabTo(page, '#seek');
+    const landed = async (seconds: number) => {
+      await page.waitForFunction((t) => !document.querySelector('audio')!.seeking && Math.abs(document.querySelector('audio')!.currentTime - t) < 0.01, seconds);
+      expect(Number(await page.locator('#seek').inputValue())).toBe(seconds);
+    };
+    // 7 right, 7 left, 6 right: each burst sent back to back, faster than any key repeat.
+    for (const [key, times, at] of [['ArrowRight', 7, 35], ['ArrowLeft', 7, 0], ['ArrowRight', 6, 30]] as const) {
+      for (let i = 0; i < times; i++) await page.keyboard.press(key);
+      await landed(at);
+    }
+    expect(await page.locator('#seek').getAttribute('aria-valuetext')).toBe('30 seconds of 36 seconds');
+    await page.keyboard.press('Home');
+    await landed(0);
+    expect(await page.locator('#seek').getAttribute('aria-valuetext')).toBe('0 seconds of 36 seconds');
+    const duration = await page.evaluate(() => document.querySelector('audio')!.duration);
+    await page.keyboard.press('End');
+    await landed(duration);
+    expect(await page.locator('#seek').getAttribute('aria-valuetext')).toBe('36 seconds of 36 seconds');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  test('dialogs trap focus and give it back: the help dialog and a "Who is this?" card', async ({ browser, baseUrl }) => {
     const { page, errors, close } = await reach(browser, baseUrl, { name: 'second episode', path: SECOND.path });
     await tabTo(page, '#seek');
-    await page.keyboard.press('Alt+Shift+KeyH');
+    await page.keyboard.press('Alt+Shift+Slash');
     const help = page.locator('[data-module="help"] dialog');
     expect(await help.getAttribute('open')).toBe('');
-    expect(await help.locator('tbody tr').count()).toBe(12);
-    expect(await help.locator('tbody').textContent()).toContain('Alt+Shift+PPlay or pause');
+    expect(await help.locator('tbody tr').count()).toBe(18);
+    expect(await help.locator('tbody').textContent()).toContain('Alt+Shift+SPlay or pause');
     for (let i = 0; i < 4; i++) {
       await page.keyboard.press('Tab');
       expect(await page.evaluate(() => document.activeElement?.closest('dialog') !== null)).toBe(true);
@@ -531,7 +572,7 @@ describe('the player page in Chromium', () => {
     const stayed = await page.evaluate(async () => {
       const summary = document.querySelector<HTMLElement>('[data-swap="transcript"] .differ summary')!;
       const dialog = document.querySelector<HTMLDialogElement>('#cast dialog')!;
-      // Added after the player's own listener, so this runs once that has handled the event.
+      // Heard after the player's own close listener, which was added first.
       const closed = new Promise((resolve) => dialog.addEventListener('close', resolve, { once: true }));
       dialog.close();
       summary.focus();
@@ -552,7 +593,7 @@ describe('the player page in Chromium', () => {
     await close();
   });
 
-  test('the page states feed this suite too: each opens without errors, and focus is never left on <body>', async () => {
+  test('the page states feed this suite too: each opens without errors, and focus is never left on <body>', async ({ browser, baseUrl }) => {
     for (const name of ['paused mid-chapter', 'help dialog open', 'cast card open', 'server error shown']) {
       const { page, errors, close } = await reach(browser, baseUrl, state(name));
       // The error state is reached by loading alone; every other one by keys, after which focus is somewhere.
@@ -573,10 +614,12 @@ describe('the player page in Chromium', () => {
 });
 
 describe('playback starts only from the listener', () => {
-  test('nothing plays on load', async () => {
+  test('nothing plays on load', async ({ browser, baseUrl }) => {
     const { page, close } = await openPlayer(browser, baseUrl);
-    await page.waitForTimeout(500);
+    // The player is ready (timings in, metadata known) and every task it queued has run: nothing started.
+    await pageTasksDone(page);
     expect(await audioState(page)).toMatchObject({ paused: true, time: 0 });
+    expect(await page.evaluate(() => document.querySelector('audio')!.played.length)).toBe(0);
     await playFromKeyboard(page);
     await close();
   });

@@ -8,27 +8,18 @@
  * gets the verified file with length and ranges. A render that fails part way
  * reaches the page as a network error, never as a quiet end.
  */
-import type { Browser, Page, Response } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { Page, Response } from 'playwright-core';
+import { afterEach, describe, expect } from 'vitest';
 import { createEmbeddedEngine } from '../../server/src/speech/embedded/embedded-engine.js';
 import { SpeechError, type SpeechEngine } from '../../server/src/speech/engine.js';
 import { startCompanion, type TestCompanion } from '../helpers/app.js';
-import { launchBrowser, openPage } from '../helpers/browser.js';
-import { assertBuilt } from './built.js';
-import { audioState, expectOneAnnouncement, FIRST, NIGHT_RADIO, openPlayer, playFromKeyboard, watchAnnouncements } from './player-states.js';
+import { browserTest as test, NIGHT_RADIO, openPage } from '../helpers/browser.js';
+import { audioState, expectOneAnnouncement, FIRST, openPlayer, playFromKeyboard, watchAnnouncements } from './player-states.js';
 
-let browser: Browser;
 const companions: TestCompanion[] = [];
 
-beforeAll(async () => {
-  assertBuilt();
-  browser = await launchBrowser();
-});
 afterEach(async () => {
   await Promise.all(companions.splice(0).map((companion) => companion.close()));
-});
-afterAll(async () => {
-  await browser?.close();
 });
 
 async function serve(engine?: SpeechEngine): Promise<string> {
@@ -48,7 +39,7 @@ function watchAudio(page: Page): { request: Record<string, string>; status: numb
 }
 
 describe('a cold episode in Chromium', () => {
-  test('plays as it is made, seeks by a sentence while live, and is served whole with ranges on the next visit', async () => {
+  test('plays as it is made, seeks by a sentence while live, and is served whole with ranges on the next visit', async ({ browser }) => {
     const baseUrl = await serve();
     const audioAnswers: ReturnType<typeof watchAudio>[] = [];
     const { page, errors, close } = await openPlayer(browser, baseUrl, FIRST.path, {}, async (p) => {
@@ -100,10 +91,11 @@ describe('a cold episode in Chromium', () => {
 
 /**
  * The real engine with one fault injected: its `failAt`-th render (counting from 0)
- * fails as a crashed worker does, after the ones before it were really rendered,
- * once `after` has settled.
+ * fails as a crashed worker does, once the renders before it are done and `ready`
+ * (the listener's side has what they made) has resolved.
  */
-function crashingAt(engine: SpeechEngine, failAt: number, after: Promise<unknown>): SpeechEngine & { calls: number } {
+function crashingAt(engine: SpeechEngine, failAt: number, ready: Promise<void>): SpeechEngine & { calls: number } {
+  const earlier: Promise<unknown>[] = [];
   const faulty = {
     name: engine.name,
     version: engine.version,
@@ -113,21 +105,22 @@ function crashingAt(engine: SpeechEngine, failAt: number, after: Promise<unknown
     close: () => engine.close(),
     async synthesize(...args: Parameters<SpeechEngine['synthesize']>) {
       if (faulty.calls++ === failAt) {
-        await after;
+        await Promise.allSettled([...earlier, ready]);
         throw new SpeechError('eSpeak worker crashed during a render (injected by the test)');
       }
-      return engine.synthesize(...args);
+      const render = engine.synthesize(...args);
+      if (faulty.calls <= failAt) earlier.push(render);
+      return render;
     },
   };
   return faulty;
 }
 
 describe('a render that fails part way, in Chromium', () => {
-  test('Chromium does not take the broken stream for the end: it asks for the rest, which comes from the file rendered again', async () => {
-    // The tower has three chapters: the third fails, after the first two were sent.
-    let chaptersArrived!: () => void;
-    // The fault comes once the page has had the stream's first bytes: the chapters before it have been sent.
-    const baseUrl = await serve(crashingAt(createEmbeddedEngine(), 2, new Promise<void>((resolve) => (chaptersArrived = resolve))));
+  test('Chromium does not take the broken stream for the end: it asks for the rest, which comes from the file rendered again', async ({ browser }) => {
+    // The tower has three chapters: the third fails, once the first two are made and the page has started on them.
+    let metadataLoaded = (): void => undefined;
+    const baseUrl = await serve(crashingAt(createEmbeddedEngine(), 2, new Promise((resolve) => (metadataLoaded = resolve))));
     const audioAnswers: ReturnType<typeof watchAudio>[] = [];
     const { page, close } = await openPage(browser, `${baseUrl}${FIRST.path}`, {}, async (p) => {
       audioAnswers.push(watchAudio(p));
@@ -141,7 +134,7 @@ describe('a render that fails part way, in Chromium', () => {
     });
     const answers = audioAnswers[0]!;
     await page.waitForFunction(() => (window as unknown as { __media: string[] }).__media.includes('loadedmetadata'), undefined, { timeout: 30_000 });
-    chaptersArrived();
+    metadataLoaded();
     expect(answers[0]).toMatchObject({ status: 200, headers: { 'cache-control': 'no-store' } });
     // A seek past the end of what can be had: Chromium reads on through the stream, and meets the break.
     await page.evaluate(() => {

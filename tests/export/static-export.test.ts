@@ -15,12 +15,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
 import sirv from 'sirv';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { assertBuilt } from '../browser/built.js';
-import { audioState, expectOneAnnouncement, FIRST, NIGHT_RADIO, openPlayer, playFromKeyboard, reach, SECOND, state, STATES, tabTo } from '../browser/player-states.js';
-import { axeViolations, describeViolations, launchBrowser } from '../helpers/browser.js';
+import { afterAll, beforeAll, describe, expect, inject } from 'vitest';
+import { audioState, expectOneAnnouncement, FIRST, openPlayer, playFromKeyboard, reach, SECOND, state, STATES, tabTo } from '../browser/player-states.js';
+import { assertBuilt, axeViolations, browserTest as test, describeViolations, NIGHT_RADIO } from '../helpers/browser.js';
 import { ROOT } from '../helpers/paths.js';
 import { parsePodcastFeed } from '../helpers/podcast-feed.js';
 import { parseBuffer } from 'music-metadata';
@@ -35,7 +33,6 @@ let work: string;
 let out: string;
 let server: Server;
 let baseUrl: string;
-let browser: Browser;
 let exportOutput: string;
 
 beforeAll(async () => {
@@ -52,7 +49,7 @@ beforeAll(async () => {
 
   const result = spawnSync(
     process.execPath,
-    [EXPORT_CLI, '--out', out, '--base-url', baseUrl, '--content', NIGHT_RADIO, '--cache', path.join(work, 'cache'), '--engine', 'embedded'],
+    [EXPORT_CLI, '--out', out, '--base-url', baseUrl, '--content', NIGHT_RADIO, '--cache', inject('renderCache'), '--engine', 'embedded'],
     { encoding: 'utf8', timeout: 300_000 },
   );
   exportOutput = `${result.stdout}\n${result.stderr}`;
@@ -60,7 +57,6 @@ beforeAll(async () => {
 
   // A plain static file server: files as they are, with the .br and .gz copies the export wrote.
   handle = sirv(out, { etag: true, brotli: true, gzip: true, dev: false });
-  browser = await launchBrowser();
 }, 300_000);
 
 /**
@@ -79,7 +75,6 @@ function exportCommand(args: readonly string[]): Promise<{ status: number | null
 }
 
 afterAll(async () => {
-  await browser?.close();
   await new Promise((resolve) => server?.close(resolve));
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
@@ -231,7 +226,7 @@ describe('podcast-grade files on the static host', () => {
 });
 
 describe("the player's browser tests, against the static host", () => {
-  test.each(STATES)('$name: axe finds nothing, and the page has no errors', async (s) => {
+  test.for(STATES)('$name: axe finds nothing, and the page has no errors', async (s, { browser }) => {
     const { page, errors, close } = await reach(browser, baseUrl, s);
     try {
       const violations = await axeViolations(page);
@@ -242,7 +237,7 @@ describe("the player's browser tests, against the static host", () => {
     }
   });
 
-  test('the keyboard starts playback and time advances; a transcript sentence seeks to its cue', async () => {
+  test('the keyboard starts playback and time advances; a transcript sentence seeks to its cue', async ({ browser }) => {
     const { page, errors, close } = await reach(browser, baseUrl, state('playing'));
     const first = (await audioState(page)).time;
     await page.waitForFunction((t) => document.querySelector('audio')!.currentTime > t + 0.4, first, { timeout: 10_000 });
@@ -259,7 +254,7 @@ describe("the player's browser tests, against the static host", () => {
     await close();
   });
 
-  test('the captions and chapters tracks load from the static host', async () => {
+  test('the captions and chapters tracks load from the static host', async ({ browser }) => {
     const { page, errors, close } = await openPlayer(browser, baseUrl);
     const tracks = await page.evaluate(async () => {
       const elements = Array.from(document.querySelectorAll('audio track')) as HTMLTrackElement[];
@@ -285,7 +280,7 @@ describe("the player's browser tests, against the static host", () => {
     await close();
   });
 
-  test('next episode changes in place: page, title and audio follow', async () => {
+  test('next episode changes in place: page, title and audio follow', async ({ browser }) => {
     const { page, errors, close } = await openPlayer(browser, baseUrl);
     await tabTo(page, '[data-request="episode"][data-direction="1"]');
     await expectOneAnnouncement(page, () => page.keyboard.press('Enter'), `Episode 2 of 2: ${SECOND.title}`);
@@ -298,7 +293,7 @@ describe("the player's browser tests, against the static host", () => {
     await close();
   });
 
-  test('an episode page opened directly works too', async () => {
+  test('an episode page opened directly works too', async ({ browser }) => {
     const { page, errors, close } = await openPlayer(browser, baseUrl, SECOND.path);
     expect(await page.getByRole('region', { name: `Player: ${SECOND.title}` }).count()).toBe(1);
     await playFromKeyboard(page);

@@ -24,6 +24,11 @@ export interface CompanionSettings {
   readonly fastify?: FastifyServerOptions;
   /** A cache folder to use, for apps that follow each other over one cache; kept on close. Default: a new one, removed on close. */
   readonly cacheDir?: string;
+  /**
+   * A render cache shared with other companions (and kept when this one closes), so audio
+   * another test file already made is not made again. Without it, the cache is this companion's own.
+   */
+  readonly renderCache?: string;
 }
 
 /** The real app over a content pack, with the real embedded engine, this machine's encoders and MP3 tags (as `npm start` has them) and a throw-away cache. */
@@ -35,7 +40,7 @@ export async function startCompanion(contentDir: string, engine: SpeechEngine = 
       ...settings.app,
       catalog,
       // MP3s tagged as the server tags them: ranges and lengths are tested on the tagged files.
-      renditions: createRenditions({ engine, cacheDir, encoders: await availableEncoders(), tagger: await episodeTaggerFor(catalog, engine.name) }),
+      renditions: createRenditions({ engine, cacheDir: settings.renderCache ?? cacheDir, encoders: await availableEncoders(), tagger: await episodeTaggerFor(catalog, engine.name) }),
       engine,
       siteDir: path.join(cacheDir, 'site'),
     },

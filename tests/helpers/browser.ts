@@ -4,10 +4,19 @@
  * evaluated in the page. They are evaluated through the DevTools protocol, not
  * added as <script>, so the page's Content-Security-Policy stays as served and
  * they also run in a page whose own JavaScript is disabled.
+ *
+ * `browserTest` is the one fixture every browser suite starts from: one
+ * Chromium per test file (`browser`), and, for the suites that use it, one
+ * server per file over the test show (`baseUrl`, `companion`) whose audio
+ * comes from the render cache the whole run shares.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { inject as provided, test } from 'vitest';
+import { startCompanion, type TestCompanion } from './app.js';
+import { ROOT } from './paths.js';
 
 const require = createRequire(import.meta.url);
 
@@ -22,6 +31,38 @@ export function chromiumPath(): string {
   }
   return candidate;
 }
+
+/** A made-up two-episode show: episode 1 has three chapters, episode 2 names people. */
+export const NIGHT_RADIO = path.join(ROOT, 'tests', 'browser', 'fixtures', 'night-radio');
+
+/** The browser suites need the compiled player; say how to get it instead of failing obscurely. */
+export function assertBuilt(): void {
+  if (!existsSync(path.join(ROOT, 'dist', 'web', 'main.js'))) {
+    throw new Error('The player scripts are not built: run `npm run build` first (npm test does).');
+  }
+}
+
+/**
+ * The browser suites' test: `browser` (Chromium, one per file), `companion`
+ * (the app over the test show, on a real port, one per file) and its `baseUrl`.
+ * Each is started only by the files that use it, and closed when the file ends.
+ */
+export const browserTest = test
+  // vitest reads what a fixture needs from its first argument's pattern: these two need no other fixture.
+  // eslint-disable-next-line no-empty-pattern
+  .extend('browser', { scope: 'file' }, async ({}, { onCleanup }) => {
+    assertBuilt();
+    const browser = await launchBrowser();
+    onCleanup(() => browser.close());
+    return browser;
+  })
+  // eslint-disable-next-line no-empty-pattern
+  .extend('companion', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const companion: TestCompanion = await startCompanion(NIGHT_RADIO, undefined, { renderCache: provided('renderCache') });
+    onCleanup(() => companion.close());
+    return companion;
+  })
+  .extend('baseUrl', { scope: 'file' }, async ({ companion }) => companion.app.listen({ host: '127.0.0.1', port: 0 }));
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({

@@ -7,7 +7,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { IMMUTABLE_CACHE_CONTROL, PAGE_CACHE_CONTROL } from '../../server/src/app.js';
-import { assertBuilt } from '../browser/built.js';
+import { assertBuilt } from '../helpers/browser.js';
 import { FIXTURE_PACK } from '../helpers/paths.js';
 import { startCompanion, type TestCompanion } from '../helpers/app.js';
 

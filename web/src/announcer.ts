@@ -4,7 +4,7 @@
  * a message equal to the last one gets a no-break space so it is spoken again.
  */
 import { Component, ComponentError } from './component.js';
-import { listen, Notice } from './names.js';
+import { listen, Notice, playerRoot } from './events.js';
 
 export class Announcer extends Component {
   static #started = false;
@@ -14,7 +14,7 @@ export class Announcer extends Component {
     if (root.getAttribute('role') !== 'status') throw new ComponentError('The announcer must be a role="status" region');
     super(root);
     Announcer.#started = true;
-    listen(Notice.announce, ({ message }) => this.#say(message));
+    listen(playerRoot(root), Notice.announce, ({ message }) => this.#say(message));
   }
 
   #say(message: string): void {

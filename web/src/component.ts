@@ -3,7 +3,24 @@
  * started at most once (GOV.UK `component.mjs`), with typed look-ups that
  * fail loudly when the page lacks what the component needs.
  */
-import { Attr } from './names.js';
+
+/** Attributes the page generator writes and the components look for. */
+export const Attr = {
+  module: 'data-module',
+  started: 'data-module-started',
+  swap: 'data-swap',
+  sentence: 'data-sentence',
+  person: 'data-person',
+  pronounce: 'data-pronounce',
+  chapter: 'data-chapter',
+  episodeLink: 'data-episode-id',
+  close: 'data-close',
+  /** Where focus goes when the place it was in is gone (the play button): never to <body>. */
+  focusHome: 'data-focus-home',
+} as const;
+
+/** The element focus goes to when the place it was in is gone. */
+export const focusHome = (root: ParentNode = document): HTMLElement | null => root.querySelector<HTMLElement>(`[${Attr.focusHome}]`);
 
 export class ComponentError extends Error {
   override readonly name = 'ComponentError';

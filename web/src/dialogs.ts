@@ -6,8 +6,8 @@
  * if that is gone, to the play button, never to `<body>`; a key pressed right
  * after closing is never undone.
  */
-import { Component } from './component.js';
-import { Attr, onRequest, Request, send } from './names.js';
+import { Attr, Component, focusHome } from './component.js';
+import { onRequest, playerRoot, Request, send } from './events.js';
 import { SHORTCUTS } from './shortcuts.js';
 
 function openDialog(dialog: HTMLDialogElement, opener: Element | null, focus: HTMLElement | null): void {
@@ -19,8 +19,7 @@ function openDialog(dialog: HTMLDialogElement, opener: Element | null, focus: HT
       // quick listener may have pressed Tab in between. Step in only where focus was left nowhere.
       const now = document.activeElement;
       if (now !== null && now !== document.body && !dialog.contains(now)) return;
-      const target = back?.isConnected === true ? back : document.querySelector<HTMLElement>('[data-module="play-button"]');
-      target?.focus();
+      (back?.isConnected === true ? back : focusHome())?.focus();
     },
     { once: true },
   );
@@ -65,18 +64,18 @@ export class Help extends Component {
       if (!dialog.open) openDialog(dialog, opener, heading);
     };
     button.addEventListener('click', () => open(button));
-    onRequest(Request.help, (_, from) => open(from ?? document.activeElement));
+    onRequest(playerRoot(root), Request.help, (_, from) => open(from ?? document.activeElement));
   }
 }
 
-/** "Who is this?": every link to a person's card opens the card in a dialog. */
+/** "Who is this?": every link to a person's card, anywhere in the player's root, opens the card in a dialog. */
 export class Cast extends Component {
   constructor(root: HTMLElement) {
     super(root);
     const dialog = this.need('dialog', HTMLDialogElement);
     const place = this.need('[data-card]', HTMLElement);
     wireDialog(dialog);
-    document.addEventListener('click', (event) => {
+    playerRoot(root).addEventListener('click', (event) => {
       const link = (event.target as Element).closest(`a[${Attr.person}]`);
       const card = link === null ? null : document.getElementById(`person-${link.getAttribute(Attr.person) ?? ''}`);
       if (link === null || card === null) return;
@@ -100,7 +99,7 @@ export class Cast extends Component {
 export class Names extends Component {
   constructor(root: HTMLElement) {
     super(root);
-    document.addEventListener('click', (event) => {
+    playerRoot(root).addEventListener('click', (event) => {
       const link = (event.target as Element).closest<HTMLAnchorElement>(`a[${Attr.pronounce}]`);
       if (link === null) return;
       event.preventDefault();

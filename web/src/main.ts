@@ -9,7 +9,6 @@ import { Chapters, PlayButton, PlayerError, RequestButton, Resume, Seek, Setting
 import { Cast, Help, Names } from './dialogs.js';
 import { Offline } from './offline.js';
 import { Player } from './player.js';
-import { Shortcuts } from './shortcuts.js';
 import { Transcript } from './transcript.js';
 
 startAll({
@@ -26,7 +25,6 @@ startAll({
   resume: Resume,
   'player-error': PlayerError,
   chapters: Chapters,
-  shortcuts: Shortcuts,
   help: Help,
   transcript: Transcript,
   cast: Cast,

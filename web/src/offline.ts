@@ -4,7 +4,8 @@
  * the Cache API, where the worker finds them without a network.
  */
 import { Component } from './component.js';
-import { listen, Notice, notify, type PlayerState } from './names.js';
+import { playerRoot, Request, send, watch } from './events.js';
+import type { PlayerState } from './state.js';
 
 /** The cache the service worker reads saved episodes from (see `sw.ts`). */
 export const OFFLINE_CACHE = 'atl-offline';
@@ -24,18 +25,17 @@ export class Offline extends Component {
     navigator.serviceWorker.register('/sw.js').catch((error: unknown) => console.warn('No offline support here', error));
     root.hidden = false;
     this.#button.addEventListener('click', () => void this.#toggle());
-    listen(Notice.state, (state) => {
-      const changed = state.episode.id !== this.#state?.episode.id || state.source !== this.#state.source;
+    watch(playerRoot(root), (s) => [s.episode.id, s.source] as const, (_, state) => {
       this.#state = state;
-      if (changed) void this.#check();
+      void this.#check();
     });
   }
 
   /** The files one episode needs to play and follow along offline. */
   #files(state: PlayerState): string[] {
-    const player = this.root.closest<HTMLElement>('[data-module="player"]');
-    const tracks = Array.from(player?.querySelectorAll('track') ?? [], (t) => t.src);
-    return [location.pathname, state.source, ...tracks, player?.dataset.transcript ?? ''].filter((url) => url !== '');
+    const player = playerRoot(this.root);
+    const tracks = Array.from(player.querySelectorAll('audio track'), (t) => (t as HTMLTrackElement).src);
+    return [location.pathname, state.source, ...tracks, player.dataset.transcript ?? ''].filter((url) => url !== '');
   }
 
   async #check(): Promise<void> {
@@ -68,7 +68,7 @@ export class Offline extends Component {
       message = `${title} could not be saved for offline: there may not be enough space, or the server did not answer.`;
     }
     this.#busy = false;
-    notify(Notice.announce, { message });
+    send(this.#button, Request.announce, { message });
   }
 
   #render(state: PlayerState, saved: boolean): void {

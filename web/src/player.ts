@@ -1,227 +1,181 @@
 /**
- * The player controller: the only code that touches the `<audio>` element.
- * Controls send requests; the controller applies them and, once the media
- * element confirms (play, pause, seeked, ratechange...), publishes the new
- * state and says what changed through the one announcer. It also keeps the
- * episode's timings, the sleep timer, radio play across episodes, resume
- * positions, settings and the Media Session.
+ * The player controller, started on the page's `<main>` (the player's root):
+ * it hears every request the controls send, has the media store apply it,
+ * and once the media element confirms (playing, paused, seeked...) says what
+ * changed through the one announcer. It also keeps the episode's timings,
+ * moves by sentence, chapter and step (`navigator.ts`), changes episode
+ * (`episodes.ts`), and runs the sleep timer, radio play, resume positions,
+ * remembered settings and the Media Session.
  */
 import { Component, ComponentError } from './component.js';
-import { fetchEpisodePage, problemDetail, swapEpisodeContent } from './episode-page.js';
-import {
-  Attr,
-  type Direction,
-  notify,
-  Notice,
-  onRequest,
-  type PlayerState,
-  RATES,
-  Request,
-  type Settings,
-  type SleepChoice,
-  type SleepState,
-  type EpisodeTimeline,
-} from './names.js';
-import { loadPosition, loadSettings, savePosition, saveSettings } from './store.js';
+import { type Direction, notify, Notice, onRequest, Request } from './events.js';
+import { Episodes, problemDetail } from './episodes.js';
+import { MediaSessionLink } from './media-session.js';
+import { type MediaEvent, MediaStore } from './media-store.js';
+import { loadPosition, loadSettings, savePosition, saveSettings } from './memory.js';
+import { chapterMove, type Move, sentenceMove, stepMove, stepName, timeMove } from './navigator.js';
+import { listenForShortcuts } from './shortcuts.js';
+import { RATES, type Settings, type SleepChoice } from './state.js';
 import { positionPhrase, rateNumber, speedPhrase, timePhrase } from './time.js';
+import { brief, readableSentences, sentenceAt, type Timeline } from './timeline.js';
 
-type MediaEventName = 'playing' | 'pause' | 'seeked' | 'ratechange' | 'volumechange' | 'loadedmetadata';
-
-interface EpisodeLink {
-  readonly id: string;
-  readonly title: string;
-  readonly href: string;
-}
-
-/** Going back to the previous chapter restarts the current one when this far into it. */
-const RESTART_CHAPTER_SECONDS = 3;
 /** How often the position is remembered while playing. */
 const SAVE_EVERY_MS = 5000;
 /** A remembered position this close to either end is not worth offering. */
 const RESUME_MARGIN_SECONDS = 5;
 
 export class Player extends Component {
-  readonly #audio: HTMLAudioElement;
-  readonly #episodes: readonly EpisodeLink[];
+  readonly #store: MediaStore;
+  readonly #episodes: Episodes;
+  readonly #session: MediaSessionLink;
   #episodeId: string;
   #settings: Settings = loadSettings();
-  #timeline: EpisodeTimeline | undefined;
-  #sleep: SleepState = { mode: 'off' };
   #sleepTimer: number | undefined;
   /** What to announce when the media element confirms the listener's last request. */
-  #pending: { event: MediaEventName; message: () => string } | undefined;
-  #seekBeforeMetadata: number | undefined;
-  #seeks = 0;
-  #resumeAt: number | undefined;
-  #where: string | undefined;
-  #error: string | undefined;
+  #pending: { event: MediaEvent; message: () => string } | undefined;
   #savedAt = 0;
-  #chapterIndex: number | undefined;
-  #switching: AbortController | undefined;
   #name: HTMLAudioElement | undefined;
-  #sessionReady = false;
   /** Every source failed to load: the next play tries them again. */
   #sourcesFailed = false;
 
   constructor(root: HTMLElement) {
     super(root);
-    this.#audio = this.need('audio', HTMLAudioElement);
+    const audio = this.need('audio', HTMLAudioElement);
     const id = root.dataset.episode;
     if (id === undefined || root.dataset.transcript === undefined) throw new ComponentError('The player needs data-episode and data-transcript');
     this.#episodeId = id;
-    this.#episodes = Array.from(document.querySelectorAll<HTMLAnchorElement>(`a[${Attr.episodeLink}]`), (a) => ({
-      id: a.getAttribute(Attr.episodeLink) ?? '',
-      title: a.textContent?.trim() ?? '',
-      href: a.href,
-    }));
+    this.#episodes = new Episodes(root);
 
     // Enhance: the script's controls replace the native ones.
-    const audio = this.#audio;
     audio.controls = false;
     this.root.querySelector('[data-controls]')?.removeAttribute('hidden');
-    audio.preservesPitch = true;
-    audio.defaultPlaybackRate = this.#settings.rate;
-    audio.playbackRate = this.#settings.rate;
-    audio.volume = this.#settings.volume;
-
-    this.#listenToMedia();
+    const episode = this.#episodeRef();
+    this.#store = new MediaStore(root, audio, { episode, settings: this.#settings, sleep: { mode: 'off' }, resumeAt: this.#resumable(loadPosition(id)), where: undefined, error: undefined }, (event) =>
+      this.#heard(event),
+    );
+    this.#session = new MediaSessionLink({
+      play: () => this.#play(() => `Playing: ${this.#title}`),
+      pause: () => this.#pause('Paused'),
+      skip: (direction) => this.#move(timeMove(this.#store.time, direction, this.#settings.skip)),
+      seekTo: (seconds) => this.#store.seek(seconds),
+      chapter: (direction) => this.#move(chapterMove(this.#store.timeline, this.#store.time, { direction }, this.#store.rate)),
+    });
+    this.#describe();
     this.#listenToRequests();
-    this.#mediaSession();
-    this.#resumeAt = this.#resumable(loadPosition(id));
+    listenForShortcuts(root);
     const fromLink = /^#t=(\d+(?:\.\d+)?)$/.exec(location.hash)?.[1];
-    if (fromLink !== undefined) this.#seek(Number(fromLink));
+    if (fromLink !== undefined) this.#store.seek(Number(fromLink));
     addEventListener('pagehide', () => this.#remember());
     addEventListener('popstate', () => this.#followHistory());
     void this.#loadTimeline();
     // The sources may have failed before this script ran, when nobody was listening for it. The
     // element also says NETWORK_NO_SOURCE while it is still choosing a source (until the task that
     // runs this script ends), which a script that loads fast meets: look again once that is over.
-    if (audio.networkState === HTMLMediaElement.NETWORK_NO_SOURCE) {
+    if (this.#store.hasNoSource) {
       setTimeout(() => {
-        if (audio.networkState === HTMLMediaElement.NETWORK_NO_SOURCE) void this.#failed();
+        if (this.#store.hasNoSource) void this.#failed();
       });
     }
     // Components start after the controller: give them the first state once all are listening.
-    queueMicrotask(() => this.#publish());
-  }
-
-  get #episodeIndex(): number {
-    return Math.max(0, this.#episodes.findIndex((e) => e.id === this.#episodeId));
+    queueMicrotask(() => this.#store.publish());
   }
 
   get #title(): string {
     return this.root.dataset.title ?? '';
   }
 
-  #listenToMedia(): void {
-    const audio = this.#audio;
-    const on = (type: string, handle: () => void) => audio.addEventListener(type, handle);
-    const confirm = (event: MediaEventName) => () => {
-      if (this.#pending?.event === event) {
-        const { message } = this.#pending;
-        this.#pending = undefined;
-        this.#announce(message());
-      }
-      this.#publish();
-    };
-    on('play', () => {
-      this.#resumeAt = undefined;
-      this.#error = undefined;
-    });
-    // "Playing" is said when sound really starts, not when play() is merely accepted: a source
-    // that never loads must not be announced as playing.
-    on('playing', confirm('playing'));
-    on('pause', () => this.#remember());
-    on('pause', confirm('pause'));
-    on('seeked', () => {
-      this.#seeks++;
-      this.#remember();
-      this.#positionState();
-    });
-    on('seeked', confirm('seeked'));
-    on('ratechange', () => this.#positionState());
-    on('ratechange', confirm('ratechange'));
-    on('volumechange', confirm('volumechange'));
-    on('loadedmetadata', () => {
-      this.#positionState();
-      const seek = this.#seekBeforeMetadata;
-      this.#seekBeforeMetadata = undefined;
-      if (seek !== undefined) audio.currentTime = seek;
-    });
-    on('loadedmetadata', confirm('loadedmetadata'));
-    on('durationchange', () => this.#publish());
-    on('timeupdate', () => {
-      if (!audio.paused && Date.now() - this.#savedAt > SAVE_EVERY_MS) this.#remember();
-      this.#publish();
-    });
-    on('ended', () => this.#ended());
-    // Each <source> reports its own failure; the player has failed when the last one has.
-    audio.addEventListener(
-      'error',
-      (event) => {
-        const sources = audio.querySelectorAll('source');
-        if (event.target === audio || event.target === sources[sources.length - 1]) void this.#failed();
-      },
-      true,
-    );
+  #episodeRef() {
+    const index = Math.max(0, this.#episodes.indexOf(this.#episodeId));
+    return { id: this.#episodeId, title: this.#title, number: index + 1, count: this.#episodes.list.length };
+  }
+
+  /** What the media element reported: confirm the listener's pending request, then keep the rest in step. */
+  #heard(event: MediaEvent): void {
+    if (event === 'play') this.#store.update({ resumeAt: undefined, error: undefined });
+    if (event === 'pause' || event === 'seeked') this.#remember();
+    if (event === 'seeked' || event === 'ratechange' || event === 'loadedmetadata') this.#session.position(this.#store.duration, this.#store.time, this.#store.rate);
+    if (event === 'timeupdate' && !this.#store.paused && Date.now() - this.#savedAt > SAVE_EVERY_MS) this.#remember();
+    if (event === 'ended') this.#ended();
+    if (event === 'failed') void this.#failed();
+    if (this.#pending?.event === event) {
+      const { message } = this.#pending;
+      this.#pending = undefined;
+      this.#announce(message());
+    }
+    this.#session.playing(!this.#store.paused);
+    this.#describe();
   }
 
   #listenToRequests(): void {
-    onRequest(Request.toggle, () => (this.#audio.paused ? this.#play(() => `Playing: ${this.#title}`) : this.#pause('Paused')));
-    onRequest(Request.seek, ({ seconds, quiet, play }) => {
+    const root = this.root;
+    onRequest(root, Request.toggle, () => (this.#store.paused ? this.#play(() => `Playing: ${this.#title}`) : this.#pause('Paused')));
+    onRequest(root, Request.seek, (detail) => {
+      const { quiet, play, landing, episodeId } = detail;
+      const seconds = 'by' in detail ? this.#store.time + detail.by : detail.seconds;
+      if (episodeId !== undefined && episodeId !== this.#episodeId) return void this.#openEpisode(this.#episodes.indexOf(episodeId), { play: true, at: { seconds, landing } });
       if (quiet === true) this.#pending = undefined;
-      else this.#expect('seeked', () => `${play === true ? 'Playing from' : 'At'} ${timePhrase(this.#audio.currentTime)}`);
-      this.#seek(seconds);
-      if (play === true && this.#audio.paused) this.#startPlayback();
+      else this.#expect('seeked', () => `${play === true ? 'Playing from' : 'At'} ${timePhrase(this.#store.time)}${landing === undefined ? '' : `: ${landing}`}`);
+      this.#store.seek(seconds);
+      if (play === true && this.#store.paused) this.#startPlayback();
     });
-    onRequest(Request.skip, ({ direction }) => this.#skip(direction));
-    onRequest(Request.chapter, (detail) => this.#chapter(detail));
-    onRequest(Request.episode, (detail) => {
-      const index = 'id' in detail ? this.#episodes.findIndex((e) => e.id === detail.id) : this.#episodeIndex + detail.direction;
+    onRequest(root, Request.skip, ({ direction }) => this.#move(timeMove(this.#store.time, direction, this.#settings.skip)));
+    onRequest(root, Request.step, (detail) => {
+      if ('step' in detail) {
+        this.#change({ step: detail.step });
+        return this.#announce(`Previous and next move by ${stepName(detail.step, this.#settings.skip)}`);
+      }
+      const { time, timeline, rate } = this.#store;
+      this.#move(stepMove(timeline, time, detail.direction, this.#settings.step, this.#settings.skip, rate));
+    });
+    onRequest(root, Request.sentence, ({ move }) => this.#move(sentenceMove(this.#store.timeline, this.#store.time, move)));
+    onRequest(root, Request.chapter, (target) => this.#move(chapterMove(this.#store.timeline, this.#store.time, target, this.#store.rate)));
+    onRequest(root, Request.episode, (detail) => {
+      const index = 'id' in detail ? this.#episodes.indexOf(detail.id) : Math.max(0, this.#episodes.indexOf(this.#episodeId)) + detail.direction;
       if (index < 0) return this.#announce('This is the first episode');
-      if (index >= this.#episodes.length) return this.#announce('This is the last episode');
-      void this.#switchEpisode(index, { play: !this.#audio.paused });
+      if (index >= this.#episodes.list.length) return this.#announce('This is the last episode');
+      void this.#openEpisode(index, { play: !this.#store.paused });
     });
-    onRequest(Request.rate, ({ step }) => this.#rate(step));
-    onRequest(Request.volume, ({ volume }) => {
+    onRequest(root, Request.rate, ({ step }) => this.#rate(step));
+    onRequest(root, Request.volume, ({ volume }) => {
       this.#pending = undefined;
-      this.#audio.volume = Math.min(1, Math.max(0, volume));
-      this.#change({ volume: this.#audio.volume });
+      this.#store.setVolume(volume);
+      this.#change({ volume: Math.min(1, Math.max(0, volume)) });
     });
-    onRequest(Request.mute, () => {
-      this.#expect('volumechange', () => (this.#audio.muted ? 'Muted' : 'Sound on'));
-      this.#audio.muted = !this.#audio.muted;
+    onRequest(root, Request.mute, () => {
+      this.#expect('volumechange', () => (this.#store.muted ? 'Muted' : 'Sound on'));
+      this.#store.setMuted(!this.#store.muted);
     });
-    onRequest(Request.where, () => {
-      this.#where = this.#whereAmI();
-      this.#announce(this.#where);
-      this.#publish();
+    onRequest(root, Request.where, () => {
+      const where = this.#whereAmI();
+      this.#announce(where);
+      this.#store.update({ where });
     });
-    onRequest(Request.sleep, ({ choice }) => this.#setSleep(choice));
-    onRequest(Request.resume, () => {
-      const at = this.#resumeAt;
+    onRequest(root, Request.sleep, ({ choice }) => this.#setSleep(choice));
+    onRequest(root, Request.resume, () => {
+      const at = this.#store.state.resumeAt;
       if (at === undefined) return;
-      this.#seek(at);
+      this.#store.seek(at);
       this.#play(() => `Playing: ${this.#title}, from ${timePhrase(at)}`);
     });
-    onRequest(Request.settings, (patch) => this.#change(patch));
-    onRequest(Request.pronounce, ({ url, name }) => this.#pronounce(url, name));
+    onRequest(root, Request.settings, (patch) => this.#change(patch));
+    onRequest(root, Request.pronounce, ({ url, name }) => this.#pronounce(url, name));
+    onRequest(root, Request.announce, ({ message }) => this.#announce(message));
   }
 
   /** Remembers a changed setting and publishes it; the native control that changed it speaks for itself. */
   #change(patch: Partial<Settings>): void {
     this.#settings = { ...this.#settings, ...patch };
     saveSettings(this.#settings);
-    this.#publish();
+    this.#store.update({ settings: this.#settings });
   }
 
-  #expect(event: MediaEventName, message: () => string): void {
+  #expect(event: MediaEvent, message: () => string): void {
     this.#pending = { event, message };
   }
 
   #announce(message: string): void {
     this.#pending = undefined;
-    notify(Notice.announce, { message });
+    notify(this.root, Notice.announce, { message });
   }
 
   #play(message: () => string): void {
@@ -233,61 +187,35 @@ export class Player extends Component {
     // After a failed load, playing is the listener's "try again": the sources are tried anew.
     if (this.#sourcesFailed) {
       this.#sourcesFailed = false;
-      this.#audio.load();
+      this.#store.reload();
     }
-    void this.#audio.play().catch(() => this.#playFailed());
+    void this.#store.play().catch(() => this.#playFailed());
   }
 
   /** Says why play() was refused, unless something already answered the listener (a load failure, a pause). */
   #playFailed(): void {
-    if (this.#audio.paused && this.#pending !== undefined) this.#announce(this.#error ?? 'The audio could not start. Press Play to try again.');
+    if (this.#store.paused && this.#pending !== undefined) this.#announce(this.#store.state.error ?? 'The audio could not start. Press Play to try again.');
   }
 
   #pause(message: string): void {
     this.#expect('pause', () => message);
-    this.#audio.pause();
+    this.#store.pause();
   }
 
-  #seek(seconds: number): void {
-    const audio = this.#audio;
-    const duration = Number.isFinite(audio.duration) ? audio.duration : Infinity;
-    const target = Math.min(Math.max(0, seconds), duration);
-    if (audio.readyState < HTMLMediaElement.HAVE_METADATA) this.#seekBeforeMetadata = target;
-    else audio.currentTime = target;
-  }
-
-  #skip(direction: Direction): void {
-    const length = this.#settings.skip;
-    this.#expect('seeked', () => `${direction < 0 ? 'Back' : 'Forward'} ${length} seconds, at ${timePhrase(this.#audio.currentTime)}`);
-    this.#seek(this.#audio.currentTime + direction * length);
-  }
-
-  #chapter(detail: { direction: Direction } | { index: number }): void {
-    const chapters = this.#timeline?.chapters ?? [];
-    if (chapters.length === 0) return this.#announce('The chapters are not ready yet');
-    const now = this.#audio.currentTime;
-    const current = this.#chapterAt(now) ?? 0;
-    let index: number;
-    if ('index' in detail) index = detail.index;
-    else if (detail.direction > 0) index = current + 1;
-    else index = now - (chapters[current]?.startMs ?? 0) / 1000 > RESTART_CHAPTER_SECONDS * this.#audio.playbackRate ? current : current - 1;
-    const chapter = chapters[index];
-    if (chapter === undefined) return this.#announce(index < 0 ? 'This is the first chapter' : 'This is the last chapter');
-    this.#expect('seeked', () => `Chapter ${chapter.number}: ${chapter.title}`);
-    // A hair past the start, so the chapter's first sentence is the current one.
-    this.#seek(chapter.startMs / 1000 + 0.01);
+  /** Goes where a move says, and says where it landed once the media element is there; or says why not. */
+  #move(move: Move): void {
+    if ('refusal' in move) return this.#announce(move.refusal);
+    this.#expect('seeked', () => move.landing(this.#store.time));
+    this.#store.seek(move.seconds);
   }
 
   #rate(step: Direction): void {
-    const audio = this.#audio;
-    const at = RATES.indexOf(audio.playbackRate);
+    const current = this.#store.rate;
+    const at = RATES.indexOf(current);
     const rate = RATES[Math.min(RATES.length - 1, Math.max(0, (at < 0 ? RATES.indexOf(1) : at) + step))] ?? 1;
-    if (rate === audio.playbackRate) return this.#announce(`${speedPhrase(rate)}, the ${step > 0 ? 'fastest' : 'slowest'}`);
-    this.#expect('ratechange', () => speedPhrase(audio.playbackRate));
-    // Above 2 times, speech stays intelligible only if the pitch is kept.
-    audio.preservesPitch = true;
-    audio.defaultPlaybackRate = rate;
-    audio.playbackRate = rate;
+    if (rate === current) return this.#announce(`${speedPhrase(rate)}, the ${step > 0 ? 'fastest' : 'slowest'}`);
+    this.#expect('ratechange', () => speedPhrase(this.#store.rate));
+    this.#store.setRate(rate);
     this.#change({ rate });
   }
 
@@ -295,76 +223,68 @@ export class Player extends Component {
     clearTimeout(this.#sleepTimer);
     this.#sleepTimer = undefined;
     if (choice === 'off') {
-      this.#sleep = { mode: 'off' };
+      this.#store.update({ sleep: { mode: 'off' } });
       this.#announce('Sleep timer off');
     } else if (choice === 'episode') {
-      this.#sleep = { mode: 'episode' };
+      this.#store.update({ sleep: { mode: 'episode' } });
       this.#announce('Sleep timer: stops at the end of this episode');
     } else {
       const minutes = Math.max(1, Math.round(choice));
-      this.#sleep = { mode: 'minutes', endsAt: Date.now() + minutes * 60_000 };
+      this.#store.update({ sleep: { mode: 'minutes', endsAt: Date.now() + minutes * 60_000 } });
       this.#sleepTimer = window.setTimeout(() => this.#sleepNow(), minutes * 60_000);
       this.#announce(`Sleep timer: ${minutes} minutes`);
     }
-    this.#publish();
   }
 
   #sleepNow(): void {
-    this.#sleep = { mode: 'off' };
     this.#sleepTimer = undefined;
-    if (this.#audio.paused) this.#publish();
-    else this.#pause('Sleep timer: paused');
+    this.#store.update({ sleep: { mode: 'off' } });
+    if (!this.#store.paused) this.#pause('Sleep timer: paused');
   }
 
   #ended(): void {
     savePosition(this.#episodeId, undefined);
-    const next = this.#episodeIndex + 1;
-    if (this.#sleep.mode === 'episode') {
-      this.#sleep = { mode: 'off' };
+    const next = this.#episodes.indexOf(this.#episodeId) + 1;
+    if (this.#store.state.sleep.mode === 'episode') {
+      this.#store.update({ sleep: { mode: 'off' } });
       this.#announce(`Sleep timer: stopped at the end of ${this.#title}`);
-    } else if (this.#settings.radio && next < this.#episodes.length) {
-      void this.#switchEpisode(next, { play: true });
+    } else if (this.#settings.radio && next > 0 && next < this.#episodes.list.length) {
+      void this.#openEpisode(next, { play: true });
     } else {
       this.#announce(`End of ${this.#title}`);
     }
-    this.#publish();
   }
 
   #whereAmI(): string {
-    const audio = this.#audio;
-    const index = this.#episodeIndex;
-    // While the first listen still streams, the element knows no length: the time line does.
-    const duration = Number.isFinite(audio.duration) ? audio.duration : (this.#timeline?.durationMs ?? 0) / 1000;
-    const parts = [`Episode ${index + 1} of ${this.#episodes.length}: ${this.#title}.`];
-    const chapters = this.#timeline?.chapters ?? [];
-    const chapter = chapters[this.#chapterAt(audio.currentTime) ?? -1];
+    const { time, duration, rate, timeline } = this.#store;
+    const { episode, chapterIndex } = this.#store.state;
+    const parts = [`Episode ${episode.number} of ${episode.count}: ${this.#title}.`];
+    const chapters = timeline?.chapters ?? [];
+    const chapter = chapters[chapterIndex ?? -1];
     if (chapter !== undefined) parts.push(`Chapter ${chapter.number} of ${chapters.length}: ${chapter.title}.`);
-    parts.push(`${positionPhrase(audio.currentTime, duration)}.`);
+    const sentence = sentenceAt(timeline, time);
+    if (sentence !== undefined && sentence.kind !== 'chapter-title' && timeline !== undefined) {
+      const inChapter = readableSentences(timeline).filter((s) => s.chapterId === sentence.chapterId);
+      parts.push(`Sentence ${inChapter.indexOf(sentence) + 1} of ${inChapter.length}: ${brief(sentence.text)}`);
+    }
+    parts.push(`${positionPhrase(time, duration)}.`);
     if (duration > 0) {
-      const left = Math.max(0, duration - audio.currentTime);
-      const rate = audio.playbackRate;
+      const left = Math.max(0, duration - time);
       parts.push(rate === 1 ? `${timePhrase(left)} left.` : `${timePhrase(left / rate)} left at ${rateNumber(rate)} times speed.`);
     }
     return parts.join(' ');
   }
 
-  #chapterAt(seconds: number): number | undefined {
-    const ms = seconds * 1000;
-    const chapters = this.#timeline?.chapters ?? [];
-    const index = chapters.findLastIndex((c) => c.startMs <= ms);
-    return index < 0 ? undefined : index;
-  }
-
-  #resumable(seconds: number | undefined): number | undefined {
-    const duration = this.#timeline === undefined ? Infinity : this.#timeline.durationMs / 1000;
+  #resumable(seconds: number | undefined, timeline?: Timeline): number | undefined {
+    const duration = timeline === undefined ? Infinity : timeline.durationMs / 1000;
     return seconds !== undefined && seconds >= RESUME_MARGIN_SECONDS && seconds < duration - RESUME_MARGIN_SECONDS ? seconds : undefined;
   }
 
   #remember(): void {
     this.#savedAt = Date.now();
-    const time = this.#audio.currentTime;
+    const time = this.#store.time;
     // Before the first play, do not overwrite the position the player offers to resume.
-    if (this.#resumeAt === undefined && time > 0) savePosition(this.#episodeId, time);
+    if (this.#store.state.resumeAt === undefined && time > 0) savePosition(this.#episodeId, time);
   }
 
   async #loadTimeline(): Promise<void> {
@@ -373,97 +293,79 @@ export class Player extends Component {
     try {
       const response = await fetch(url);
       if (!response.ok) throw new Error(await problemDetail(response));
-      const timeline = (await response.json()) as EpisodeTimeline;
+      const timeline = (await response.json()) as Timeline;
       if (episodeId !== this.#episodeId) return;
-      this.#timeline = timeline;
-      this.#resumeAt = this.#resumeAt === undefined ? undefined : this.#resumable(this.#resumeAt);
-      notify(Notice.timeline, timeline);
-      this.#publish();
+      const resumeAt = this.#store.state.resumeAt;
+      this.#store.update({ resumeAt: resumeAt === undefined ? undefined : this.#resumable(resumeAt, timeline) });
+      this.#store.setTimeline(timeline);
     } catch (error) {
       if (episodeId !== this.#episodeId) return;
-      this.#error = `The timings of this episode could not be loaded, so chapter and transcript jumps are off; the audio still plays. ${error instanceof Error ? error.message : ''}`.trim();
-      this.#publish();
+      const reason = error instanceof Error ? error.message : '';
+      this.#store.update({ error: `The timings of this episode could not be loaded, so chapter and transcript jumps are off; the audio still plays. ${reason}`.trim() });
     }
   }
 
   async #failed(): Promise<void> {
-    const url = this.#audio.querySelector('source')?.src ?? this.#audio.src;
     let detail = '';
     try {
-      const response = await fetch(url, { method: 'GET', headers: { range: 'bytes=0-0' } });
+      const response = await fetch(this.#store.firstSource, { method: 'GET', headers: { range: 'bytes=0-0' } });
       if (!response.ok) detail = await problemDetail(response);
     } catch {
       detail = 'The server cannot be reached.';
     }
-    this.#error = `The audio could not be loaded. ${detail}`.trim();
+    const error = `The audio could not be loaded. ${detail}`.trim();
     this.#sourcesFailed = true;
-    if (this.#pending !== undefined) this.#announce(this.#error);
+    this.#store.update({ error });
+    if (this.#pending !== undefined) this.#announce(error);
     // play() was accepted, but nothing will sound: show the player as paused, as it really is.
-    if (!this.#audio.paused) this.#audio.pause();
-    this.#publish();
+    if (!this.#store.paused) this.#store.pause();
   }
 
-  async #switchEpisode(index: number, { play, push = true }: { play: boolean; push?: boolean }): Promise<void> {
-    const target = this.#episodes[index];
-    if (target === undefined) return;
-    this.#switching?.abort();
-    const switching = (this.#switching = new AbortController());
-    let next: Document;
+  /**
+   * Changes to episode `index` in place. `at`: a place in it to go to once its
+   * timings are in (a search result), said on arrival.
+   */
+  async #openEpisode(index: number, { play, push = true, at }: { play: boolean; push?: boolean; at?: { seconds: number; landing: string | undefined } }): Promise<void> {
+    let incoming;
     try {
-      next = await fetchEpisodePage(target.href, switching.signal);
+      incoming = await this.#episodes.open(index, { push });
     } catch (error) {
-      if (switching.signal.aborted) return;
-      this.#error = `Episode ${index + 1} could not be loaded. ${error instanceof Error ? error.message : ''}`.trim();
-      this.#announce(this.#error);
-      this.#publish();
-      return;
+      const message = `Episode ${index + 1} could not be loaded. ${error instanceof Error ? error.message : ''}`.trim();
+      this.#store.update({ error: message });
+      return this.#announce(message);
     }
-    const incoming = next.querySelector<HTMLElement>(`[${Attr.module}="player"]`);
-    const audio = next.querySelector('audio');
-    if (switching.signal.aborted || incoming === null || audio === null) return;
-
+    if (incoming === undefined) return;
     this.#remember();
-    // Focus must not fall to <body> when the part holding it is swapped: it goes to the
-    // heading of the section it was in (the transcript, the player...), so the listener stays there.
-    const swapped = document.activeElement?.closest(`[${Attr.swap}]`);
-    if (swapped) {
-      const section = swapped.closest('[aria-labelledby]');
-      const heading = section === null ? null : document.getElementById(section.getAttribute('aria-labelledby') ?? '');
-      (heading?.hasAttribute('tabindex') ? heading : this.root.querySelector<HTMLElement>('[data-module="play-button"]'))?.focus();
-    }
-    swapEpisodeContent(next);
-    this.#episodeId = target.id;
-    for (const key of ['episode', 'title', 'transcript'] as const) this.root.dataset[key] = incoming.dataset[key] ?? '';
-    this.#audio.pause();
-    this.#audio.replaceChildren(...Array.from(audio.querySelectorAll('source, track'), (node) => document.importNode(node, true)));
-    this.#audio.load();
+    const target = this.#episodes.list[index];
+    this.#episodeId = target?.id ?? '';
+    for (const key of ['episode', 'title', 'transcript'] as const) this.root.dataset[key] = incoming.data[key] ?? '';
+    this.#store.load(incoming.media);
     this.#sourcesFailed = false;
-    this.#timeline = undefined;
-    this.#error = undefined;
-    this.#where = undefined;
-    this.#chapterIndex = undefined;
-    this.#resumeAt = this.#resumable(loadPosition(target.id));
-    if (push) history.pushState({ episode: target.id }, '', target.href);
-    notify(Notice.timeline, undefined);
-    this.#mediaSession();
-    if (play) this.#play(() => `Playing: ${this.#title}`);
-    else this.#expect('loadedmetadata', () => `Episode ${index + 1} of ${this.#episodes.length}: ${this.#title}`);
-    this.#publish();
+    this.#store.setTimeline(undefined);
+    this.#store.update({ episode: this.#episodeRef(), error: undefined, where: undefined, resumeAt: at === undefined ? this.#resumable(loadPosition(this.#episodeId)) : undefined });
+    this.#describe();
+    const arrival = `Episode ${index + 1} of ${this.#episodes.list.length}: ${this.#title}`;
+    if (at !== undefined) {
+      // The place is said once the audio is there: which episode, where, and what is spoken.
+      this.#store.seek(at.seconds);
+      this.#expect('seeked', () => `${arrival}. Playing from ${timePhrase(this.#store.time)}${at.landing === undefined ? '' : `: ${at.landing}`}`);
+      this.#startPlayback();
+    } else if (play) this.#play(() => `Playing: ${this.#title}`);
+    else this.#expect('loadedmetadata', () => arrival);
     await this.#loadTimeline();
   }
 
   #followHistory(): void {
-    const index = this.#episodes.findIndex((e) => new URL(e.href).pathname === location.pathname);
-    const target = index < 0 && location.pathname === '/' ? 0 : index;
-    if (target >= 0 && this.#episodes[target]?.id !== this.#episodeId) void this.#switchEpisode(target, { play: !this.#audio.paused, push: false });
+    const index = this.#episodes.indexAtAddress();
+    if (index >= 0 && this.#episodes.list[index]?.id !== this.#episodeId) void this.#openEpisode(index, { play: !this.#store.paused, push: false });
   }
 
   #pronounce(url: string, name: string): void {
     this.#name?.pause();
-    const resume = !this.#audio.paused;
+    const resume = !this.#store.paused;
     if (resume) {
       this.#pending = undefined;
-      this.#audio.pause();
+      this.#store.pause();
     }
     const spoken = (this.#name = new Audio(url));
     spoken.addEventListener('ended', () => {
@@ -473,75 +375,9 @@ export class Player extends Component {
     spoken.play().catch(() => this.#announce(`${name} could not be played`));
   }
 
-  #mediaSession(): void {
-    if (!('mediaSession' in navigator)) return;
-    const session = navigator.mediaSession;
-    const chapter = this.#timeline?.chapters[this.#chapterIndex ?? -1];
-    session.metadata = new MediaMetadata({
-      title: this.#title,
-      artist: chapter === undefined ? (this.root.dataset.show ?? '') : `Chapter ${chapter.number}: ${chapter.title}`,
-      album: this.root.dataset.show ?? '',
-      // The show's cover (audio-scripts/artwork/), for lock screens and media notifications.
-      artwork: [1400, 3000].map((size) => ({ src: `/artwork/cover-${size}.png`, sizes: `${size}x${size}`, type: 'image/png' })),
-    });
-    if (this.#sessionReady) return;
-    this.#sessionReady = true;
-    const handlers: [MediaSessionAction, MediaSessionActionHandler][] = [
-      ['play', () => this.#play(() => `Playing: ${this.#title}`)],
-      ['pause', () => this.#pause('Paused')],
-      ['seekbackward', () => this.#skip(-1)],
-      ['seekforward', () => this.#skip(1)],
-      ['seekto', (details) => details.seekTime !== undefined && this.#seek(details.seekTime)],
-      ['previoustrack', () => this.#chapter({ direction: -1 })],
-      ['nexttrack', () => this.#chapter({ direction: 1 })],
-    ];
-    for (const [action, handler] of handlers) {
-      try {
-        session.setActionHandler(action, handler);
-      } catch {
-        // This browser does not offer that action.
-      }
-    }
-  }
-
-  #positionState(): void {
-    const { duration, currentTime, playbackRate } = this.#audio;
-    if (!('mediaSession' in navigator) || !Number.isFinite(duration) || duration <= 0) return;
-    try {
-      navigator.mediaSession.setPositionState({ duration, position: Math.min(currentTime, duration), playbackRate });
-    } catch {
-      // A position the browser refuses is not worth failing over.
-    }
-  }
-
-  #publish(): void {
-    const audio = this.#audio;
-    const ms = audio.currentTime * 1000;
-    const chapterIndex = this.#chapterAt(audio.currentTime);
-    if (chapterIndex !== this.#chapterIndex) {
-      this.#chapterIndex = chapterIndex;
-      this.#mediaSession();
-    }
-    if ('mediaSession' in navigator) navigator.mediaSession.playbackState = audio.paused ? 'paused' : 'playing';
-    const sentence = this.#timeline?.sentences.findLast((s) => s.startMs <= ms);
-    const index = this.#episodeIndex;
-    const state: PlayerState = {
-      episode: { id: this.#episodeId, title: this.#title, number: index + 1, count: this.#episodes.length },
-      playing: !audio.paused,
-      time: audio.currentTime,
-      duration: Number.isFinite(audio.duration) ? audio.duration : (this.#timeline?.durationMs ?? 0) / 1000,
-      seeks: this.#seeks,
-      muted: audio.muted,
-      settings: { ...this.#settings, rate: audio.playbackRate, volume: audio.volume },
-      chapterIndex,
-      chapterCount: this.#timeline?.chapters.length ?? 0,
-      sentenceId: sentence !== undefined && ms < sentence.endMs ? sentence.id : undefined,
-      sleep: this.#sleep,
-      resumeAt: this.#resumeAt,
-      where: this.#where,
-      error: this.#error,
-      source: audio.currentSrc,
-    };
-    notify(Notice.state, state);
+  /** The Media Session's episode and chapter. */
+  #describe(): void {
+    const chapter = this.#store.timeline?.chapters[this.#store.state.chapterIndex ?? -1];
+    this.#session.describe(this.#title, this.root.dataset.show ?? '', chapter === undefined ? undefined : `Chapter ${chapter.number}: ${chapter.title}`);
   }
 }

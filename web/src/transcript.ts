@@ -6,14 +6,22 @@
  * `prefers-reduced-motion`, and not at all while focus is in the transcript or
  * when the listener turned it off; turned back on, it goes to the spoken sentence.
  */
-import { Component } from './component.js';
-import { Attr, listen, Notice, type PlayerState, Request, send, type EpisodeTimeline } from './names.js';
+import { Attr, Component } from './component.js';
+import { listen, Notice, playerRoot, Request, send, watch } from './events.js';
+import type { Timeline } from './timeline.js';
+
+interface FollowState {
+  readonly sentenceId: string | undefined;
+  readonly playing: boolean;
+  readonly follow: boolean;
+}
 
 export class Transcript extends Component {
   readonly #box: HTMLElement;
   readonly #reduceMotion = matchMedia('(prefers-reduced-motion: reduce)');
   #current: Element | undefined;
   #following = false;
+  #last: FollowState = { sentenceId: undefined, playing: false, follow: true };
 
   constructor(root: HTMLElement) {
     super(root);
@@ -25,12 +33,17 @@ export class Transcript extends Component {
       event.preventDefault();
       send(link, Request.seek, { seconds: Number(link.dataset.start), play: true });
     });
-    listen(Notice.timeline, (timeline) => this.#link(timeline));
-    listen(Notice.state, (state) => this.#follow(state));
+    const player = playerRoot(root);
+    listen(player, Notice.timeline, (timeline) => {
+      this.#link(timeline);
+      // Another episode's sentences came in, unmarked: mark the spoken one even if its id is the same.
+      this.#follow(this.#last);
+    });
+    watch(player, ({ sentenceId, playing, settings }) => ({ sentenceId, playing, follow: settings.follow }), (state) => this.#follow(state));
   }
 
   /** Sentence links get `href="#t=…"`: the time, also a deep link to share. */
-  #link(timeline: EpisodeTimeline | undefined): void {
+  #link(timeline: Timeline | undefined): void {
     const starts = new Map(timeline?.sentences.map((s) => [s.id, s.startMs / 1000]));
     this.#current = undefined;
     for (const link of this.#box.querySelectorAll<HTMLAnchorElement>(`a[${Attr.sentence}]`)) {
@@ -44,17 +57,19 @@ export class Transcript extends Component {
     }
   }
 
-  #follow({ sentenceId, playing, settings }: PlayerState): void {
+  #follow(state: FollowState): void {
+    this.#last = state;
+    const { sentenceId, playing, follow } = state;
     const current = sentenceId === undefined ? undefined : (this.#box.querySelector(`[${Attr.sentence}="${CSS.escape(sentenceId)}"]`) ?? undefined);
     const moved = current !== this.#current;
-    const switchedOn = settings.follow && !this.#following;
-    this.#following = settings.follow;
+    const switchedOn = follow && !this.#following;
+    this.#following = follow;
     if (moved) {
       this.#current?.removeAttribute('aria-current');
       current?.setAttribute('aria-current', 'true');
       this.#current = current;
     }
-    if (!(moved || switchedOn) || current === undefined || !settings.follow || !playing || this.root.contains(document.activeElement)) return;
+    if (!(moved || switchedOn) || current === undefined || !follow || !playing || this.root.contains(document.activeElement)) return;
     const box = this.#box;
     // The box is the sentence's offset parent (it is positioned), so offsetTop is within the box.
     const top = (current as HTMLElement).offsetTop;

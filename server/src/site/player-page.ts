@@ -12,7 +12,7 @@
 import type { Catalog, CatalogEntry } from '../catalog.js';
 import { html } from './html.js';
 import { castSection, lexiconSection } from './people-html.js';
-import { episodeFiles, playerSection } from './player-html.js';
+import { episodeFiles, playerRootAttributes, playerSection } from './player-html.js';
 import { transcriptBody } from './transcript-html.js';
 
 /** Where an episode's page lives; the first episode is also the home page. */
@@ -46,10 +46,10 @@ export function renderPlayerPage(catalog: Catalog, entry: CatalogEntry, assetBas
     <header class="site-header">
       <p class="site-title"><a href="/">${info.title}</a></p>
     </header>
-    <main>
+    <main ${playerRootAttributes(entry, info.title)}>
       <h1 data-swap="title">${episode.title}</h1>
       <p class="summary" data-swap="summary">Episode ${number} of ${catalog.entries.length}. ${episode.summary}</p>
-      ${playerSection(entry, info.title, language)}
+      ${playerSection(entry, language)}
       <section id="transcript" class="transcript" aria-labelledby="transcript-heading" data-module="transcript">
         <h2 id="transcript-heading" tabindex="-1">Transcript</h2>
         <a class="skip-link skip-transcript" href="#names-heading">Skip past the transcript</a>
@@ -63,7 +63,7 @@ export function renderPlayerPage(catalog: Catalog, entry: CatalogEntry, assetBas
           (other) =>
             html`
           <li>
-            <h3><a href="${episodePagePath(other.episode.id)}" data-episode-id="${other.episode.id}"${other === entry ? html` aria-current="page"` : false}>${other.episode.title}</a></h3>
+            <h3><a href="${episodePagePath(other.episode.id)}" data-episode-id="${other.episode.id}" data-transcript="${episodeFiles(other.episode.id).transcriptJson}"${other === entry ? html` aria-current="page"` : false}>${other.episode.title}</a></h3>
             <p>${other.episode.summary}</p>
           </li>`,
         )}

@@ -3,12 +3,12 @@
  * where they stopped in each episode. Storage can be missing or full (private
  * windows, quotas): the player then simply forgets.
  */
-import { RATES, SKIP_LENGTHS, type Settings } from './names.js';
+import { RATES, SKIP_LENGTHS, type Settings, STEPS, type Step } from './state.js';
 
 const SETTINGS_KEY = 'atl:settings';
 const positionKey = (episodeId: string): string => `atl:position:${episodeId}`;
 
-export const DEFAULT_SETTINGS: Settings = { rate: 1, volume: 1, skip: 10, shortcuts: true, follow: true, radio: false };
+export const DEFAULT_SETTINGS: Settings = { rate: 1, volume: 1, skip: 10, step: 'time', shortcuts: true, follow: true, radio: false };
 
 function read(key: string): unknown {
   try {
@@ -37,6 +37,7 @@ export function checkSettings(value: unknown): Settings {
     rate: pick((x): x is number => RATES.includes(x as number), 'rate', DEFAULT_SETTINGS.rate),
     volume: pick((x): x is number => typeof x === 'number' && x >= 0 && x <= 1, 'volume', DEFAULT_SETTINGS.volume),
     skip: pick((x): x is number => SKIP_LENGTHS.includes(x as number), 'skip', DEFAULT_SETTINGS.skip),
+    step: pick((x): x is Step => STEPS.includes(x as Step), 'step', DEFAULT_SETTINGS.step),
     shortcuts: pick(isBool, 'shortcuts', DEFAULT_SETTINGS.shortcuts),
     follow: pick(isBool, 'follow', DEFAULT_SETTINGS.follow),
     radio: pick(isBool, 'radio', DEFAULT_SETTINGS.radio),
