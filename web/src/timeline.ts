@@ -2,7 +2,6 @@
  * An episode's timings (the server's `/transcript.json`) and the look-ups the
  * player makes in them: which chapter and which sentence a moment falls in.
  */
-
 import type { EpisodeTimeline, TimedSentence } from '../../server/src/shared/timeline.js';
 
 /** The server's `/transcript.json`, as the server declares it (`server/src/shared/timeline.ts`). */
