@@ -329,7 +329,8 @@ describe('the player page in Chromium', () => {
     const said = (await announcements(page)).length;
     await pressKeepingFocus(page, 'Enter');
     await page.waitForFunction(() => document.querySelector('audio')!.paused);
-    await page.waitForFunction(() => !document.querySelector('audio')!.paused, undefined, { timeout: 15_000 });
+    // The name is made on first asking, then spoken at 60% speed: on a busy machine that takes a while.
+    await page.waitForFunction(() => !document.querySelector('audio')!.paused, undefined, { timeout: 30_000 });
     expect(await played()).toContain('/api/pronounce/marchal.wav');
     expect((await announcements(page)).length).toBe(said);
 

@@ -156,9 +156,9 @@ describe('the player as a screen reader speaks it', () => {
     // The virtual reader speaks what changes focus or a live region, not a focused slider's new value
     // by itself, as real ones do: at every tick of the audio, let it read the focused slider again
     // (a key it does nothing with), which it speaks only if the slider's phrase changed.
-    await page.evaluate(async () => {
+    const heardOnArrival = (await spoken(page)).length;
+    await page.evaluate(() => {
       const reader = (window as unknown as Reader).__virtualScreenReader;
-      await reader.clearSpokenPhraseLog();
       let reading = Promise.resolve();
       document.querySelector('audio')!.addEventListener('timeupdate', () => (reading = reading.then(() => reader.press('Shift'))));
     });
@@ -166,7 +166,7 @@ describe('the player as a screen reader speaks it', () => {
     const from = await page.evaluate(() => document.querySelector('audio')!.currentTime);
     await page.waitForFunction((t) => document.querySelector('audio')!.currentTime > t + 15, from, { timeout: 40_000 });
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('seek');
-    expect(await spoken(page)).toEqual([]);
+    expect((await spoken(page)).slice(heardOnArrival)).toEqual([]);
     await close();
   });
 
